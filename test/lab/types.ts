@@ -122,3 +122,54 @@ export interface LogSource {
   /** Writes the container's log to `out`; with `follow`, keeps writing until `signal` aborts. */
   logs(req: LogRequest, out: Writable, signal: AbortSignal): Promise<void>;
 }
+
+// ---- Images (registry/, images/): the node's image store that the kubelet pulls through ----
+
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/** The parts of an OCI image config the kubelet needs to start a container. */
+export interface ImageConfig {
+  user?: string;
+  env?: string[];
+  entrypoint?: string[];
+  cmd?: string[];
+  workingDir?: string;
+}
+
+export interface PulledImage {
+  /** The reference as the pod spec wrote it. */
+  ref: string;
+  /** As the kubelet reports it in containerStatuses: `docker-pullable://<repo>@sha256:...`. */
+  imageID: string;
+  /** The manifest digest, `sha256:...`. */
+  digest: string;
+  /** Bytes of the image's compressed layers plus config, as the kubelet's "Image size" event reports. */
+  sizeBytes: number;
+  /** An unpacked root filesystem. Shared between containers: never write into it; copy or overlay instead. */
+  rootfs: string;
+  config: ImageConfig;
+  /** False when the node's cache was used (IfNotPresent/Never hit, or Always with an unchanged digest). */
+  pulled: boolean;
+  durationMs: number;
+}
+
+/** `reason` is what the kubelet shows in the container's waiting state: ErrImagePull, or
+ *  ErrImageNeverPull for policy Never with no cached image. `message` is containerd's wording. */
+export interface ImagePullFailure {
+  reason: 'ErrImagePull' | 'ErrImageNeverPull';
+  message: string;
+}
+
+export interface ImageStore {
+  /** Resolves the reference against the lab registry; throws `ImagePullError` (images/store.ts). */
+  pull(ref: string, opts: { policy: PullPolicy; auth?: RegistryCredentials }): Promise<PulledImage>;
+  /** Whether the node already holds the image (what IfNotPresent would use). */
+  has(ref: string): boolean;
+  /** Cached images for the Node's status.images. */
+  list(): Array<{ names: string[]; sizeBytes: number }>;
+}
