@@ -1,5 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// node_modules/.bin/vitest starts with `#!/usr/bin/env node`, which is Node 20 on this machine;
+// @kubernetes/client-node 2.x crashes there. npm scripts put the pinned Node 24 first on PATH.
+const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+if (major < 22 || (major === 22 && minor < 19)) {
+  throw new Error(`vitest is running on Node ${process.versions.node}; use \`npm test -- <files>\` or PATH=node_modules/.bin:$PATH vitest ...`);
+}
+
 // Two projects: `unit` (pure logic, no processes) and `lab` (the real kubectl and the plugin against a
 // lab started once by test/lab/global-setup.ts). Lab test files end in `.lab.test.ts`.
 export default defineConfig({
