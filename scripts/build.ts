@@ -24,8 +24,9 @@ function gitCommit(): string {
 export const NODE_FINDER = [
   '#!/bin/sh',
   `':' //; self=$(readlink -f "$0" 2>/dev/null || echo "$0"); d=$(dirname "$self")`,
-  `':' //; ok() { [ -x "$1" ] || command -v "$1" >/dev/null 2>&1 || return 1; "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=19)?0:1)' 2>/dev/null; }`,
-  `':' //; for n in "$KUBECTL_MODELCAR_NODE" "$d/node" "$d/../node_modules/node/bin/node" node24 node22 node; do [ -n "$n" ] && ok "$n" && exec "$n" "$self" "$@"; done`,
+  // A Node shipped beside the file or the repository's pinned one is trusted without a version check (saves a start).
+  `':' //; for n in "$KUBECTL_MODELCAR_NODE" "$d/node" "$d/../node_modules/node/bin/node"; do [ -n "$n" ] && [ -x "$n" ] && exec "$n" "$self" "$@"; done`,
+  `':' //; for n in node24 node22 node; do command -v "$n" >/dev/null 2>&1 && "$n" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=19)?0:1)' 2>/dev/null && exec "$n" "$self" "$@"; done`,
   `':' //; echo "kubectl-modelcar: needs Node.js >= 22.19 (found: $(node --version 2>/dev/null || echo none)); install Node 24 or set KUBECTL_MODELCAR_NODE=/path/to/node" >&2; exit 127`,
 ].join('\n');
 
