@@ -158,10 +158,10 @@ export interface PulledImage {
   durationMs: number;
 }
 
-/** `reason` is what the kubelet shows in the container's waiting state: ErrImagePull, or
+/** `reason` is what the kubelet shows in the container's waiting state: ErrImagePull, InvalidImageName, or
  *  ErrImageNeverPull for policy Never with no cached image. `message` is containerd's wording. */
 export interface ImagePullFailure {
-  reason: 'ErrImagePull' | 'ErrImageNeverPull';
+  reason: 'ErrImagePull' | 'ErrImageNeverPull' | 'InvalidImageName';
   message: string;
 }
 
