@@ -30,8 +30,8 @@ export const NODE_FINDER = [
   `':' //; echo "kubectl-modelcar: needs Node.js >= 22.19 (found: $(node --version 2>/dev/null || echo none)); install Node 24 or set KUBECTL_MODELCAR_NODE=/path/to/node" >&2; exit 127`,
 ].join('\n');
 
-export async function buildPlugin(outfile = path.join(root, 'dist', 'kubectl-modelcar')): Promise<string> {
-  await mkdir(path.dirname(outfile), { recursive: true });
+/** The plugin as one minified CommonJS script (shared by the npm build and the single-executable build). */
+export async function bundlePlugin(): Promise<string> {
   const result = await build({
     entryPoints: [path.join(root, 'plugin', 'main.ts')],
     bundle: true,
@@ -50,7 +50,12 @@ export async function buildPlugin(outfile = path.join(root, 'dist', 'kubectl-mod
     },
     banner: { js: "const __modelcar_import_meta_url=require('node:url').pathToFileURL(__filename).href;" },
   });
-  const code = result.outputFiles[0]!.text.replace(/^#!.*\n/, '');
+  return result.outputFiles[0]!.text.replace(/^#!.*\n/, '');
+}
+
+export async function buildPlugin(outfile = path.join(root, 'dist', 'kubectl-modelcar')): Promise<string> {
+  await mkdir(path.dirname(outfile), { recursive: true });
+  const code = await bundlePlugin();
   await writeFile(outfile, `${NODE_FINDER}\n${code}`);
   await chmod(outfile, 0o755);
   // The repo's package.json says "type": "module", which would make Node load the extensionless file as ESM.
