@@ -1,0 +1,3 @@
+module lab.local/standins
+
+go 1.19
