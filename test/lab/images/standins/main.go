@@ -11,7 +11,7 @@ import (
 
 var programs = map[string]func(args []string) int{
 	"sklearnserver":       sklearnServer,
-	"storage-initializer": storageInitializer,
+	"initializer-entrypoint": storageInitializer,
 	"queue":               queueProxy,
 	"manager":             controllerManager,
 }

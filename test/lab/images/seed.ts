@@ -1,0 +1,125 @@
+// Puts the lab's images into its registries. Images are built once into an OCI layout under the
+// cache directory, named by a hash of everything that shapes them (this module, the catalog, the
+// stand-ins' sources, Debian's busybox); a warm `lab up` only asks the registry whether each
+// reference already points at the built digest and pushes what is missing.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { registryHostFor } from '../registry/lab-registries.ts';
+import { resolveImageRef } from '../registry/image-ref.ts';
+import type { RegistryCredentials } from '../types.ts';
+import { LAB_IMAGES, deterministicBytes, labRecipes } from './catalog.ts';
+import { buildLayer, initLayout, layoutDigest } from './oci-layout.ts';
+import { manifestDigest } from './registry-api.ts';
+import { buildStandins, standinsSourceHash } from './standins.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+export interface SeedTargets {
+  host: string;
+  /** The private registry; without it the private images are not seeded. */
+  privateHost?: string;
+  privateCredentials?: RegistryCredentials;
+}
+
+export interface SeedReport {
+  /** True when the images had to be built (a cold cache). */
+  built: boolean;
+  /** References pushed now (absent from the registry or pointing elsewhere). */
+  pushed: string[];
+  durationMs: number;
+}
+
+export async function seedImages(registry: string | SeedTargets, cacheDir: string): Promise<SeedReport> {
+  const start = performance.now();
+  const targets = typeof registry === 'string' ? { host: registry } : registry;
+  const layout = join(cacheDir, `images-${recipeHash()}`, 'oci');
+  let built = false;
+  if (!existsSync(layout)) {
+    await buildAll(layout, cacheDir);
+    built = true;
+  }
+  const pushes = labRecipes('').flatMap((recipe) => {
+    if (recipe.registry === 'private' && !targets.privateHost) return [];
+    return recipe.refs.map((ref) => ({ ref, tag: recipe.name, digest: layoutDigest(layout, recipe.name), private: recipe.registry === 'private' }));
+  });
+  const missing = (
+    await Promise.all(
+      pushes.map(async (p) => {
+        const { repository, tag } = resolveImageRef(p.ref, targets.host);
+        const host = p.private ? targets.privateHost! : registryHostFor(repository, { host: targets.host, privateHost: targets.privateHost ?? targets.host });
+        const auth = p.private ? targets.privateCredentials : undefined;
+        const current = await manifestDigest(host, repository, tag!, auth);
+        return current === p.digest ? [] : [{ ...p, dest: `${host}/${repository}:${tag}`, auth }];
+      }),
+    )
+  ).flat();
+  await inBatches(missing, 4, (m) => pushImage(layout, m.tag, m.dest, m.auth));
+  return { built, pushed: missing.map((m) => m.ref), durationMs: Math.round(performance.now() - start) };
+}
+
+/** A model image of `sizeMB` (one incompressible file under /models), built and pushed on demand. */
+export async function buildBigModelImage(registryHost: string, cacheDir: string, sizeMB: number): Promise<string> {
+  const ref = LAB_IMAGES.bigModel(sizeMB);
+  const layout = join(cacheDir, `big-model-${sizeMB}mb-${recipeHash()}`, 'oci');
+  if (!existsSync(layout)) {
+    await buildInto(layout, async (tmp) => {
+      const [busybox] = labRecipes('');
+      await buildLayer(tmp, busybox!.name, busybox!.step);
+      await buildLayer(tmp, 'big-model', {
+        from: busybox!.name,
+        addFiles: (rootfs) => writeModelFile(join(rootfs, 'models'), sizeMB * 1024 * 1024),
+      });
+    });
+  }
+  const { repository, tag } = resolveImageRef(ref, registryHost);
+  if ((await manifestDigest(registryHost, repository, tag!)) !== layoutDigest(layout, 'big-model')) {
+    await pushImage(layout, 'big-model', `${registryHost}/${repository}:${tag}`);
+  }
+  return ref;
+}
+
+function writeModelFile(dir: string, size: number): void {
+  mkdirSync(dir, { mode: 0o775 });
+  const chunk = 16 * 1024 * 1024;
+  const path = join(dir, 'model.joblib');
+  writeFileSync(path, '');
+  for (let offset = 0; offset < size; offset += chunk) {
+    writeFileSync(path, deterministicBytes('big-model', Math.min(chunk, size - offset), offset), { flag: 'a' });
+  }
+}
+
+async function buildAll(layout: string, cacheDir: string): Promise<void> {
+  const binary = await buildStandins(cacheDir);
+  await buildInto(layout, async (tmp) => {
+    for (const recipe of labRecipes(binary)) await buildLayer(tmp, recipe.name, recipe.step);
+  });
+}
+
+/** Builds a layout in a temporary directory and renames it into place, so a crash leaves no half image. */
+async function buildInto(layout: string, build: (tmpLayout: string) => Promise<void>): Promise<void> {
+  const tmp = `${layout}.tmp-${process.pid}`;
+  rmSync(dirname(tmp), { recursive: true, force: true });
+  mkdirSync(dirname(tmp), { recursive: true });
+  await initLayout(tmp);
+  await build(tmp);
+  renameSync(tmp, layout);
+}
+
+async function pushImage(layout: string, tag: string, dest: string, auth?: RegistryCredentials): Promise<void> {
+  const creds = auth ? ['--dest-creds', `${auth.username}:${auth.password}`] : [];
+  await execa('skopeo', ['copy', '-q', '--dest-tls-verify=false', ...creds, `oci:${layout}:${tag}`, `docker://${dest}`]);
+}
+
+function recipeHash(): string {
+  const hash = createHash('sha256').update(standinsSourceHash());
+  for (const file of ['catalog.ts', 'oci-layout.ts', 'seed.ts']) hash.update(readFileSync(join(HERE, file)));
+  hash.update(readFileSync('/bin/busybox'));
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
