@@ -1,7 +1,7 @@
 // One OCI registry: Debian's `docker-registry` (distribution 2.8) with its own config on a free
 // 127.0.0.1 port. Its storage lives under `stateDir`, so images pushed once survive `lab down`/`up`.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -36,9 +36,8 @@ export async function startRegistry({ stateDir, auth }: RegistryOptions): Promis
       authBlock,
     ].join('\n'),
   );
-  const log = openSync(join(stateDir, 'registry.log'), 'a');
-  const child = execa('docker-registry', ['serve', configPath], { stdio: ['ignore', log, log], reject: false });
-  closeSync(log);
+  const log = { file: join(stateDir, 'registry.log'), append: true };
+  const child = execa('docker-registry', ['serve', configPath], { stdin: 'ignore', stdout: log, stderr: log, reject: false });
   writeFileSync(join(stateDir, 'registry.pid'), String(child.pid));
   try {
     await waitUntilServing(host, child);
