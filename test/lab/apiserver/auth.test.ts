@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { UserInfo } from '../types.ts';
-import { authenticate, impersonate, issueToken, loadTokens, tokenOf, TOKENS_FILE, type AuthorizeFn } from './auth.ts';
+import { authenticate, impersonate, issueToken, loadTokens, selfSubjectReview, tokenOf, TOKENS_FILE, type AuthorizeFn } from './auth.ts';
 import { ApiError } from './errors.ts';
 import type { AuthzAttributes } from './rbac.ts';
 
@@ -103,5 +103,14 @@ describe('impersonate', () => {
 
   it('refuses groups without a user', () => {
     expect(() => impersonate(boss, { 'impersonate-group': 'devs' }, authorizeFn)).toThrow(ApiError);
+  });
+});
+
+it('answers kubectl auth whoami with the authenticated user', () => {
+  expect(selfSubjectReview({ username: 'alice', groups: ['devs', 'system:authenticated'], uid: 'u-1' })).toEqual({
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'SelfSubjectReview',
+    metadata: {},
+    status: { userInfo: { username: 'alice', uid: 'u-1', groups: ['devs', 'system:authenticated'] } },
   });
 });

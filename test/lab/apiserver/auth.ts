@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
-import type { UserInfo } from '../types.ts';
+import type { KObject, UserInfo } from '../types.ts';
 import { ApiError } from './errors.ts';
 import { forbiddenError, type AuthzAttributes, type AuthzDecision } from './rbac.ts';
 
@@ -156,4 +156,14 @@ export function impersonate(
     impersonated.groups.push('system:authenticated');
   }
   return impersonated;
+}
+
+/** The answer to a SelfSubjectReview (`kubectl auth whoami`): who the request was authenticated as. */
+export function selfSubjectReview(user: UserInfo): KObject {
+  return {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'SelfSubjectReview',
+    metadata: {},
+    status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
+  };
 }
