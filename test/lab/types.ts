@@ -153,7 +153,9 @@ export interface PulledImage {
   /** An unpacked root filesystem. Shared between containers: never write into it; copy or overlay instead. */
   rootfs: string;
   config: ImageConfig;
-  /** False when the node's cache was used (IfNotPresent/Never hit, or Always with an unchanged digest). */
+  /** True when the registry was contacted (every Always pull, an IfNotPresent miss): the kubelet then
+   *  reports Pulling/Pulled events. False when the node's copy was used without asking the registry
+   *  ("Container image ... already present on machine"). Layers are downloaded only when the digest is new. */
   pulled: boolean;
   durationMs: number;
 }
