@@ -126,7 +126,8 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     exited,
     running: true,
     async stop(graceMs: number) {
-      if (instance.running) {
+      if (instance.running && graceMs <= 0) await runcKill(runcId, 'KILL');
+      else if (instance.running) {
         await runcKill(runcId, 'TERM');
         const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
         if (timedOut && instance.running) await runcKill(runcId, 'KILL');

@@ -1,7 +1,7 @@
 // The kubelet against the lab's object store, with real runc containers: the facts of
 // shared/recipes/runc-pod.sh, restarts, init failures, OOM kills, pull failures, and clean shutdown.
 // Needs root, runc and busybox-static; skipped (with the reason) outside CI only.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -55,7 +55,6 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
       [MODEL_IMAGE]: {
         config: { env: ['PATH=/bin'], cmd: ['sh'] },
         files: (root) => {
-          const { mkdirSync, writeFileSync, chmodSync } = require_fs();
           mkdirSync(join(root, 'models'));
           chmodSync(join(root, 'models'), 0o775);
           writeFileSync(join(root, 'models/model.joblib'), MODEL_BYTES);
@@ -64,7 +63,7 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
       [RUNTIME_IMAGE]: { config: { env: ['PATH=/bin'], user: '1000', entrypoint: ['sleep'], cmd: ['infinity'] } },
       'busybox:1.36': { config: { env: ['PATH=/bin'], cmd: ['sh'] } },
     });
-    kubelet = await startKubelet(store, { nodeName: 'lab-node', stateDir: join(dir, 'state'), images, timeScale: 100, namePrefix: prefix });
+    kubelet = await startKubelet(store, { nodeName: 'lab-node', stateDir: join(dir, 'state'), images, timeScale: 10, namePrefix: prefix });
   });
 
   afterAll(async () => {
@@ -152,13 +151,185 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     const reasons = events(pod).map((e) => `${e.reason}:${e.involvedObject.fieldPath ?? ''}`);
     expect(reasons).toContain('Started:spec.containers{modelcar}');
   });
-}, 120_000);
 
-function require_fs() {
-  return { mkdirSync, writeFileSync, chmodSync };
-}
-import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
-void mountsUnder;
-void runcList;
-void runcKill;
-void memoryLimitsSupported;
+  const runcIdOf = (pod: Pod, name: string) => `${prefix}-${statusOf(pod, name)!.containerID!.slice('containerd://'.length, 'containerd://'.length + 24)}`;
+
+  it('refuses /proc/<pid>/root across uids (runtime 1000 from the image, modelcar 1010)', async () => {
+    const pod = await modelcarPod({});
+    await waitFor('all containers running', () => allRunning(pod));
+    const readlink = await waitFor('the link', async () => {
+      const r = await exec(pod, 'kserve-container', ['readlink', '/mnt/models']);
+      return r.code === 0 && r;
+    });
+    expect(readlink.out).toMatch(/^\/proc\/\d+\/root\/models\n$/);
+    expect((await exec(pod, 'kserve-container', ['id', '-u'])).out).toBe('1000\n');
+    const ls = await exec(pod, 'kserve-container', ['ls', '/mnt/models/']);
+    expect(ls.code).toBe(1);
+    expect(ls.err).toBe('ls: /mnt/models/: Permission denied\n');
+  });
+
+  it('gives each container its own pid namespace without shareProcessNamespace', async () => {
+    const pod = await modelcarPod({ runtimeUid: 1010, share: false });
+    await waitFor('all containers running', () => allRunning(pod));
+    await waitFor('the link', async () => (await exec(pod, 'kserve-container', ['readlink', '/mnt/models'])).code === 0);
+    const ls = await exec(pod, 'kserve-container', ['ls', '/mnt/models/']);
+    expect(ls.code).toBe(1);
+    expect(ls.err).toBe('ls: /mnt/models/: No such file or directory\n');
+    // Each container is pid 1 of its own namespace.
+    expect((await exec(pod, 'kserve-container', ['cat', '/proc/1/cmdline'])).out).toBe('sleep\0infinity\0');
+  });
+
+  it('leaves the link dangling when the modelcar dies; the restarted modelcar relinks with a new pid', async () => {
+    const pod = await modelcarPod({ runtimeUid: 1010 });
+    await waitFor('all containers running', () => allRunning(pod));
+    const link = async () => (await exec(pod, 'kserve-container', ['readlink', '/mnt/models'])).out.trim();
+    const first = await waitFor('the link', link);
+    // The first restart is immediate; the second crash waits out the 10 s back-off (1 s at timeScale 10).
+    await runcKill(runcIdOf(pod, 'modelcar'), 'KILL');
+    await waitFor('restart 1', () => statusOf(pod, 'modelcar')?.restartCount === 1 && statusOf(pod, 'modelcar')?.state.running);
+    const second = await waitFor('a new link', async () => (await link()) !== first && link());
+    expect(second).toMatch(/^\/proc\/\d+\/root\/models$/);
+    expect((await exec(pod, 'kserve-container', ['ls', '/mnt/models/'])).out).toBe('model.joblib\n');
+    await runcKill(runcIdOf(pod, 'modelcar'), 'KILL');
+    const waiting = await waitFor('CrashLoopBackOff', () => statusOf(pod, 'modelcar')?.state.waiting);
+    expect(waiting.reason).toBe('CrashLoopBackOff');
+    expect(waiting.message).toBe(`back-off 10s restarting failed container=modelcar pod=${pod.metadata.name}_default(${pod.metadata.uid})`);
+    expect(statusOf(pod, 'modelcar')!.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(await link()).toBe(second);
+    const dangling = await exec(pod, 'kserve-container', ['ls', '/mnt/models/']);
+    expect(dangling).toMatchObject({ code: 1, err: 'ls: /mnt/models/: No such file or directory\n' });
+    expect(current(pod)!.status!.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [modelcar]' });
+    const backoff = events(pod).find((e) => e.reason === 'BackOff')!;
+    expect(backoff).toMatchObject({ type: 'Warning', message: `Back-off restarting failed container modelcar in pod ${pod.metadata.name}_default(${pod.metadata.uid})` });
+    expect(backoff.involvedObject.fieldPath).toBe('spec.containers{modelcar}');
+    await waitFor('restart 2', () => statusOf(pod, 'modelcar')?.restartCount === 2 && statusOf(pod, 'modelcar')?.state.running);
+    const third = await waitFor('a third link', async () => (await link()) !== second && link());
+    expect(third).not.toBe(first);
+  });
+
+  it('keeps a pod whose init container fails in Init:Error, then Init:CrashLoopBackOff', async () => {
+    const pod = await createPod({
+      initContainers: [{ name: 'modelcar-init', image: MODEL_IMAGE, args: ['sh', '-c', 'echo "NOK: /models is empty"; exit 1'] }],
+      containers: [{ name: 'kserve-container', image: RUNTIME_IMAGE }],
+    });
+    const failed = await waitFor('init terminated', () => statusOf(pod, 'modelcar-init')?.state.terminated);
+    expect(failed).toMatchObject({ exitCode: 1, reason: 'Error' });
+    const looping = await waitFor('init back-off', () => statusOf(pod, 'modelcar-init')?.state.waiting?.reason === 'CrashLoopBackOff' && current(pod)!.status!);
+    expect(looping.phase).toBe('Pending');
+    expect(looping.conditions!.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [modelcar-init]' });
+    expect(statusOf(pod, 'kserve-container')!.state).toEqual({ waiting: { reason: 'PodInitializing' } });
+    expect(statusOf(pod, 'modelcar-init')!.lastState.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(events(pod).find((e) => e.reason === 'BackOff')!.involvedObject.fieldPath).toBe('spec.initContainers{modelcar-init}');
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d));
+    await kubelet.logSource.logs({ namespace: 'default', pod: current(pod)!, container: 'modelcar-init', previous: false, follow: false, timestamps: false }, out, new AbortController().signal);
+    expect(text).toBe('NOK: /models is empty\n');
+  });
+
+  it.skipIf(!memoryLimitsSupported())('OOM-kills a container over its memory limit: exit code 137, reason OOMKilled', async () => {
+    const pod = await createPod({
+      restartPolicy: 'Never',
+      containers: [{ name: 'hog', image: 'busybox:1.36', command: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], resources: { limits: { memory: '16Mi' } } }],
+    });
+    const t = await waitFor('terminated', () => statusOf(pod, 'hog')?.state.terminated);
+    expect(t).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+    await waitFor('phase Failed', () => current(pod)?.status?.phase === 'Failed');
+    // The kubelet records no OOM event: only the status says it.
+    expect(events(pod).map((e) => e.reason)).not.toContain('OOMKilled');
+  });
+
+  it('reports a missing image as ErrImagePull, then ImagePullBackOff, with the kubelet events', async () => {
+    const ref = 'lab/does-not-exist:1.0';
+    const pod = await createPod({ containers: [{ name: 'c', image: ref }] });
+    const notFound = `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/lab/does-not-exist:1.0": failed to resolve reference "docker.io/lab/does-not-exist:1.0": docker.io/lab/does-not-exist:1.0: not found`;
+    const err = await waitFor('ErrImagePull', () => statusOf(pod, 'c')?.state.waiting?.reason === 'ErrImagePull' && statusOf(pod, 'c')!.state.waiting);
+    expect(err.message).toBe(notFound);
+    const back = await waitFor('ImagePullBackOff', () => statusOf(pod, 'c')?.state.waiting?.reason === 'ImagePullBackOff' && statusOf(pod, 'c')!.state.waiting);
+    expect(back.message).toBe(`Back-off pulling image "${ref}": ErrImagePull: ${notFound}`);
+    expect(current(pod)!.status!.phase).toBe('Pending');
+    const seen = events(pod).map((e) => [e.type, e.reason, e.message]);
+    expect(seen).toEqual(expect.arrayContaining([
+      ['Normal', 'Pulling', `Pulling image "${ref}"`],
+      ['Warning', 'Failed', `Failed to pull image "${ref}": ${notFound}`],
+      ['Warning', 'Failed', 'Error: ErrImagePull'],
+      ['Normal', 'BackOff', `Back-off pulling image "${ref}"`],
+      ['Warning', 'Failed', 'Error: ImagePullBackOff'],
+    ]));
+    expect(events(pod).every((e) => e.involvedObject.fieldPath === 'spec.containers{c}')).toBe(true);
+  });
+
+  it('expands $(VAR) and $$ in args, resolves env from fieldRef and ConfigMaps, and serves logs', async () => {
+    await store.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { mode: 'fast', extra: 'x' } });
+    const pod = await createPod({
+      restartPolicy: 'Never',
+      containers: [{
+        name: 'c',
+        image: 'busybox:1.36',
+        env: [
+          { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } },
+          { name: 'GREETING', value: 'hi-$(POD)' },
+        ],
+        envFrom: [{ prefix: 'CM_', configMapRef: { name: 'settings' } }],
+        command: ['sh', '-c'],
+        args: ['echo "$(GREETING) $(MODE)" \'$(UNDEFINED)\' "$$(echo shell) $CM_extra"; sleep 0.1; echo to-stderr >&2; sleep 0.1; echo done'],
+      }],
+    });
+    await waitFor('Succeeded', () => current(pod)?.status?.phase === 'Succeeded');
+    expect(statusOf(pod, 'c')!.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    const read = async (q: { tailLines?: number; timestamps?: boolean; limitBytes?: number }) => {
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (d: Buffer) => (text += d));
+      await kubelet.logSource.logs({ namespace: 'default', pod: current(pod)!, container: 'c', previous: false, follow: false, timestamps: false, ...q }, out, new AbortController().signal);
+      return text;
+    };
+    expect(await read({})).toBe(`hi-${pod.metadata.name} fast $(UNDEFINED) shell x\nto-stderr\ndone\n`);
+    expect(await read({ tailLines: 1 })).toBe('done\n');
+    expect(await read({ limitBytes: 2 })).toBe('hi');
+    expect(await read({ tailLines: 1, timestamps: true })).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z done\n$/);
+    await expect(kubelet.logSource.logs({ namespace: 'default', pod: current(pod)!, container: 'c', previous: true, follow: false, timestamps: false }, new PassThrough(), new AbortController().signal))
+      .rejects.toThrow(`previous terminated container "c" in pod "${pod.metadata.name}" not found`);
+  });
+
+  it('fails exec of a missing binary with containerd\'s message, and exec into a stopped container', async () => {
+    const pod = await createPod({ containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', 'infinity'] }] });
+    await waitFor('running', () => allRunning(pod));
+    await expect(exec(pod, 'c', ['bash'])).rejects.toThrow(
+      /^Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in \$PATH: unknown$/,
+    );
+    expect(await exec(pod, 'c', ['sh', '-c', 'exit 3'])).toMatchObject({ code: 3 });
+    await expect(exec(pod, 'nope', ['true'])).rejects.toThrow('container not found ("nope")');
+  });
+
+  it('deletes a pod gracefully: SIGTERM, Killing events, then the object is gone', async () => {
+    const pod = await createPod({
+      terminationGracePeriodSeconds: 30,
+      containers: [{ name: 'c', image: 'busybox:1.36', command: ['sh', '-c', 'trap "echo got TERM; exit 0" TERM; while true; do sleep 0.1; done'] }],
+    });
+    await waitFor('running', () => allRunning(pod));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await store.delete('pods', 'default', pod.metadata.name!);
+    await waitFor('pod gone', () => !current(pod));
+    expect(Date.now() - started).toBeLessThan(2500); // well inside the grace period: TERM was handled
+    expect(events(pod).map((e) => [e.reason, e.message])).toContainEqual(['Killing', 'Stopping container c']);
+  });
+
+  it('runs a 3-container pod and stops leaving no runc container or mount behind', async () => {
+    const started = Date.now();
+    const pod = await createPod({
+      shareProcessNamespace: true,
+      containers: ['a', 'b', 'c'].map((name) => ({ name, image: 'busybox:1.36', command: ['sleep', 'infinity'] })),
+    });
+    await waitFor('3/3 running', () => allRunning(pod));
+    console.log(`create -> 3/3 Running (cached image): ${Date.now() - started} ms`);
+    expect((await runcList()).filter((c) => c.id.startsWith(`${prefix}-`)).length).toBeGreaterThanOrEqual(4);
+    const stopping = Date.now();
+    await kubelet.stop();
+    console.log(`kubelet.stop() with all test pods: ${Date.now() - stopping} ms`);
+    expect((await runcList()).filter((c) => c.id.startsWith(`${prefix}-`))).toEqual([]);
+    expect(mountsUnder(dir)).toEqual([]);
+  });
+}, 180_000);

@@ -173,21 +173,19 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     },
   };
 
-  return {
-    execRunner,
-    logSource,
-    async stop() {
-      unwatch();
-      nodeStatus.stop();
-      await Promise.all([...workers.values()].map((w) => w.terminate(0)));
-      workers.clear();
-      // Anything left by a crash of an earlier run with the same prefix goes too.
-      for (const c of await runcList()) if (c.id.startsWith(`${namePrefix}-`)) await runcDelete(c.id);
-      await unmountAll(opts.stateDir);
-      removeCgroups(namePrefix);
-      rmSync(join(opts.stateDir, 'pods'), { recursive: true, force: true });
-    },
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    unwatch();
+    nodeStatus.stop();
+    await Promise.all([...workers.values()].map((w) => w.terminate(0)));
+    workers.clear();
+    // Anything left by a crash of an earlier run with the same prefix goes too.
+    for (const c of await runcList()) if (c.id.startsWith(`${namePrefix}-`)) await runcDelete(c.id);
+    await unmountAll(opts.stateDir);
+    removeCgroups(namePrefix);
+    rmSync(join(opts.stateDir, 'pods'), { recursive: true, force: true });
   };
+  return { execRunner, logSource, stop: () => (stopping ??= stop()) };
 }
 
 /** Removes this kubelet's (now empty) cgroup directories in every hierarchy. */

@@ -57,6 +57,7 @@ export class PodWorker {
   private readonly startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   private volumes = new Map<string, PreparedVolume>();
   private statusChain: Promise<void> = Promise.resolve();
+  private eventChain: Promise<void> = Promise.resolve();
   private statusDirty = false;
   private terminating?: Promise<void>;
   readonly done: Promise<void>;
@@ -97,13 +98,16 @@ export class PodWorker {
 
   // ---- events and status ----
 
+  /** Records an event; one at a time per pod, so they are stored in the order they happened. */
   private event(type: 'Normal' | 'Warning', reason: string, message: string, rec?: ContainerRecord): void {
     const record = this.ctx.store.recordEvent.bind(this.ctx.store) as RecordEvent;
     const involved: KObject = { apiVersion: 'v1', kind: 'Pod', metadata: this.pod.metadata };
     const fieldPath = rec ? `spec.${FIELD[rec.kind]}{${rec.spec.name}}` : undefined;
-    record(involved, type, reason, message, { component: 'kubelet', host: this.ctx.nodeName }, fieldPath ? { fieldPath } : {}).catch(() => {
-      // the pod or its namespace is gone: nothing left to tell
-    });
+    this.eventChain = this.eventChain
+      .then(() => record(involved, type, reason, message, { component: 'kubelet', host: this.ctx.nodeName }, fieldPath ? { fieldPath } : {}))
+      .catch(() => {
+        // the pod or its namespace is gone: nothing left to tell
+      });
   }
 
   /** Rewrites the pod status; calls made while a write is in flight collapse into one more write. */
