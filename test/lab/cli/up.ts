@@ -1,0 +1,60 @@
+// `lab up [--state DIR] [--kserve-version vX] [--time-scale N]`: starts the lab server detached,
+// waits until it answers, writes DIR/kubeconfig and prints the export line. A live lab is reused.
+import { spawn } from 'node:child_process';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { loadTokens } from '../apiserver/auth.ts';
+import { ensurePki } from '../apiserver/certs.ts';
+import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
+import { isReady, processAlive, readServerInfo, runningLab, stateDirFrom, stateFiles, type ServerInfo } from './state.ts';
+
+export const describe = 'start the lab (API server, controllers) and print `export KUBECONFIG=...`';
+
+const SERVER_MAIN = fileURLToPath(new URL('../server.ts', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+
+export interface UpOptions { state?: string; kserveVersion?: string; timeScale?: string }
+
+/** Starts (or finds) the lab in the state dir; returns the kubeconfig path. */
+export async function up(opts: UpOptions): Promise<string> {
+  const dir = stateDirFrom(opts);
+  const files = stateFiles(dir);
+  await mkdir(dir, { recursive: true });
+  const [pki, tokens] = await Promise.all([ensurePki(dir), loadTokens(dir)]);
+  let info: ServerInfo | undefined = await runningLab(dir);
+  if (!info) {
+    await rm(files.info, { force: true });
+    const log = await open(files.log, 'a');
+    const args = [SERVER_MAIN, '--state', dir];
+    if (opts.kserveVersion) args.push('--kserve-version', opts.kserveVersion);
+    if (opts.timeScale) args.push('--time-scale', opts.timeScale);
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    child.unref();
+    await log.close();
+    await writeFile(files.pid, `${child.pid}\n`);
+    info = await waitForServer(dir, child.pid!, pki.caCertPem);
+  }
+  return writeKubeconfig(dir, info.url, pki.caCertPem, tokens);
+}
+
+async function waitForServer(dir: string, pid: number, caPem: string): Promise<ServerInfo> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const info = await readServerInfo(dir);
+    if (info && (await isReady(info.url, caPem))) return info;
+    if (!processAlive(pid)) throw new Error(`lab server exited during start; see ${stateFiles(dir).log}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`lab server did not become ready within ${START_TIMEOUT_MS / 1000}s; see ${stateFiles(dir).log}`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { state: { type: 'string' }, 'kserve-version': { type: 'string' }, 'time-scale': { type: 'string' } },
+  });
+  const kubeconfig = await up({ state: values.state, kserveVersion: values['kserve-version'], timeScale: values['time-scale'] });
+  console.log(`export KUBECONFIG=${kubeconfig}`);
+  return 0;
+}
