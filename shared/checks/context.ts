@@ -5,6 +5,7 @@ import type { CheckId } from '../catalogue.ts';
 import type { CheckResult, Status } from '../report.ts';
 import type { Container, Deployment, Event, InferenceService, Pod, ReplicaSet, Revision, Snapshot, TargetRef } from '../snapshot.ts';
 import { effectiveOciMode, patchValue, readConfig, type OciMode, type StorageInitializerConfig } from '../kserve/config.ts';
+import { parseQuantity } from '../kserve/quantity.ts';
 import { imageOfUri, ISVC_LABEL, isNativeUri, ociSources, type ModelSource } from '../kserve/pod.ts';
 import { parseVersion, type Version } from '../kserve/version.ts';
 
@@ -231,4 +232,10 @@ export function tagOf(image: string): string | null {
 export function patchEvidence(ctx: Context, changes: Record<string, unknown>): Record<string, unknown> {
   const raw = ctx.config.present && ctx.config.config ? ctx.config.config.raw : null;
   return { kserveNamespace: ctx.snapshot.kserve.namespace, ...(raw ? { patchValue: patchValue(raw, changes) } : {}) };
+}
+
+/** A memoryModelcar to suggest when the current one is too small: twice it, at least 32Mi. */
+export function suggestedModelcarMemory(limit: string | number | null): string {
+  const bytes = limit !== null ? parseQuantity(limit) : null;
+  return `${Math.max(32, Math.ceil((2 * (bytes ?? 15 * 2 ** 20)) / 2 ** 20))}Mi`;
 }

@@ -5,7 +5,7 @@ import { effectiveIds, mainRuntimeContainer, modelcarContainers, parentDir, runt
 import { parseQuantity } from '../kserve/quantity.ts';
 import { atLeast, SINCE } from '../kserve/version.ts';
 import { exec, probedIds } from './inpod.ts';
-import { containerStatus, patchEvidence, podRef, repositoryOf, result, skip, tagOf, usesModelcar, type Context, type TargetView } from './context.ts';
+import { containerStatus, suggestedModelcarMemory, patchEvidence, podRef, repositoryOf, result, skip, tagOf, usesModelcar, type Context, type TargetView } from './context.ts';
 
 
 function podEvidence(t: TargetView, pod: Pod) {
@@ -164,8 +164,7 @@ function mc209(ctx: Context, t: TargetView, pod: Pod, mcs: ModelcarContainer[]):
     const st = containerStatus(pod, mc.container.name);
     const oom = [st?.state?.terminated, st?.lastState?.terminated].find((x) => x?.reason === 'OOMKilled');
     const defaults = { memory: 15 * 2 ** 20, cpu: 0.01 };
-    const suggestedBytes = Math.max(32 * 2 ** 20, (mem ?? defaults.memory) * 2);
-    const suggested = `${Math.ceil(suggestedBytes / 2 ** 20)}Mi`;
+    const suggested = suggestedModelcarMemory(limits['memory'] ?? null);
     const ev = { ...podEvidence(t, pod), container: mc.container.name, limits, suggested, ...patchEvidence(ctx, { memoryModelcar: suggested }) };
     const low: string[] = [];
     if (oom) low.push(`OOMKilled (exit ${oom.exitCode}) with memory limit ${limits['memory'] ?? 'none'}`);
