@@ -1,11 +1,13 @@
 // The Node object's status as the kubelet posts it every 10 s: conditions, addresses, capacity,
-// nodeInfo and the node's images. The node is registered here if the API server has not made it.
-import { hostname, release, cpus, totalmem, arch } from 'node:os';
+// nodeInfo and the node's images.
+import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { SERVER_VERSION } from '../apiserver/version.ts';
 import type { KObject } from '../types.ts';
 import type { NodeContext } from './node-context.ts';
 
-export const KUBELET_VERSION = 'v1.33.1';
+// The kubelet runs the API server's release, as in a kubeadm cluster.
+const KUBELET_VERSION = SERVER_VERSION.gitVersion;
 const CONTAINER_RUNTIME_VERSION = 'containerd://1.7.27';
 
 function osImage(): string {
@@ -67,20 +69,13 @@ function readBootId(): string {
 export function startNodeStatus(ctx: NodeContext): { stop(): void } {
   let stopped = false;
   const post = async () => {
-    const { store, nodeName } = ctx;
-    let node = store.get('nodes', undefined, nodeName);
+    // The lab registers its node at bootstrap (as `kubeadm join` would); until then there is nothing to post.
+    const node = ctx.store.get('nodes', undefined, ctx.nodeName);
+    if (!node) return;
     try {
-      if (!node) {
-        node = await store.create('nodes', {
-          apiVersion: 'v1',
-          kind: 'Node',
-          metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch() === 'x64' ? 'amd64' : arch() } },
-          spec: {},
-        });
-      }
-      await store.updateStatus('nodes', { ...node, status: nodeStatus(ctx, node) });
+      await ctx.store.updateStatus('nodes', { ...node, status: nodeStatus(ctx, node) });
     } catch {
-      // the API server is shutting down or someone else registered the node first: next round
+      // a concurrent write or a shutdown: the next round posts again
     }
   };
   void post();

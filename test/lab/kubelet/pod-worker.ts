@@ -38,6 +38,10 @@ export interface ContainerRecord extends ContainerView {
 type RecordEvent = (involved: KObject, type: 'Normal' | 'Warning', reason: string, message: string, source: { component: string; host?: string }, opts?: { fieldPath?: string }) => Promise<void>;
 type DeleteWithOptions = (resource: string, ns: string | undefined, name: string, user?: unknown, opts?: { gracePeriodSeconds?: number }) => Promise<KObject | undefined>;
 
+/** How a containerd error reaches the kubelet: through CRI's gRPC status. */
+const criError = (message: string) =>
+  message.startsWith('rpc error:') ? message : `rpc error: code = ${/: not found$/.test(message) ? 'NotFound' : 'Unknown'} desc = ${message}`;
+
 const defaultPullPolicy = (image: string) => {
   const name = image.split('@')[0]!;
   const tag = name.slice(name.lastIndexOf('/') + 1).split(':')[1];
@@ -394,7 +398,16 @@ export class PodWorker {
         this.event('Normal', 'Pulled', `Successfully pulled image "${ref}" in ${goDuration(pullMs)} (${goDuration(Date.now() - requested)} including waiting). Image size: ${img.sizeBytes} bytes.`, rec);
         return img;
       } catch (err) {
-        lastError = err instanceof Error ? err.message : String(err);
+        const reason = (err as { reason?: string }).reason;
+        const detail = err instanceof Error ? err.message : String(err);
+        if (reason === 'InvalidImageName') {
+          this.event('Warning', 'InspectFailed', detail, rec);
+          this.event('Warning', 'Failed', 'Error: InvalidImageName', rec);
+          await wait('InvalidImageName', detail);
+          await sleep(this.scaled(10_000), this.signal);
+          continue;
+        }
+        lastError = criError(detail);
         this.event('Warning', 'Failed', `Failed to pull image "${ref}": ${lastError}`, rec);
         this.event('Warning', 'Failed', 'Error: ErrImagePull', rec);
         this.ctx.pullBackoff.next(key, Date.now());

@@ -41,7 +41,7 @@ export function testImageStore(dir: string, images: Record<string, TestImage>): 
     const image = Object.entries(images).find(([r]) => normalizeImageRef(r) === key)?.[1];
     if (!image) {
       throw new TestImagePullError(
-        `rpc error: code = NotFound desc = failed to pull and unpack image "${key}": failed to resolve reference "${key}": ${key}: not found`,
+        `failed to pull and unpack image "${key}": failed to resolve reference "${key}": ${key}: not found`,
       );
     }
     const digest = `sha256:${createHash('sha256').update(key).digest('hex')}`;
