@@ -18,6 +18,8 @@ import { startNamespaceController } from './controllers/namespace.ts';
 import { startReplicaSetController } from './controllers/replicaset.ts';
 import { startScheduler } from './controllers/scheduler.ts';
 import { registerKubelet } from './kubelet/register.ts';
+import { startKServeController } from './kserve/controller.ts';
+import { kservePodWebhook } from './kserve/webhook.ts';
 
 export interface LabServerOptions {
   stateDir: string;
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
     startScheduler(lab.store),
     startReplicaSetController(lab.store),
     startDeploymentController(lab.store, { timeScale }),
+    startKServeController(lab.store, { version: values['kserve-version']!, timeScale }),
   ]) lab.onShutdown(stop);
+  lab.addAdmission(kservePodWebhook({ version: values['kserve-version']! }));
 
   await bootstrap(lab.store, { kserveVersion: values['kserve-version'] });
 

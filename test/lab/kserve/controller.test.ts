@@ -134,7 +134,7 @@ describe('Knative mode (v0.20.0)', () => {
   });
 
   it('minReplicas 0: Knative scales to zero; KServe stays Ready with no copies', async () => {
-    const store = await lab({ version: 'v0.20.0', scaleToZeroAfterMs: 150 });
+    const store = await lab({ version: 'v0.20.0', timeScale: 600 }); // 90 s -> 150 ms
     await store.create(ISVC, seedIsvc({ minReplicas: 0 }));
     const pod = await podOf(store, 'sklearn-iris-oci-predictor-00001-deployment', readyPod);
     await until('Ready', () => condition(store, 'Ready')?.status === 'True');

@@ -25,10 +25,8 @@ export interface KServeControllerOptions {
   version: string;
   /** The lab's default when neither the annotation nor the `deploy` config says (the shipped config says Serverless). */
   deploymentMode?: 'Knative' | 'Standard';
-  /** Knative scale-to-zero delay for minReplicas 0 (stable window 60 s + grace 30 s). */
-  scaleToZeroAfterMs?: number;
-  /** Knative's progress deadline (600 s). */
-  progressDeadlineMs?: number;
+  /** Divides Knative's waits (scale to zero after 90 s, progress deadline 600 s), as the lab's --time-scale does. */
+  timeScale?: number;
 }
 
 type Mode = 'Knative' | 'Standard';
@@ -75,10 +73,8 @@ const CONFIGURATION_CONDITION: Record<ComponentName, string> = { predictor: 'Pre
 
 export function startKServeController(store: LabStore, opts: KServeControllerOptions): () => void {
   const b = kserveBehaviour(opts.version);
-  const knative = new KnativeServing(store, {
-    scaleToZeroAfterMs: opts.scaleToZeroAfterMs ?? 90_000,
-    progressDeadlineMs: opts.progressDeadlineMs ?? 600_000,
-  });
+  const timeScale = opts.timeScale ?? 1;
+  const knative = new KnativeServing(store, { scaleToZeroAfterMs: 90_000 / timeScale, progressDeadlineMs: 600_000 / timeScale });
   const standardTemplates = new Map<string, string>();
   const rechecks = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   // WorkQueue.addAfter keeps the first timer per key; Knative's scale-to-zero needs the earliest one.

@@ -198,7 +198,7 @@ export class KnativeServing {
       spec: {
         replicas: initialScale,
         selector: { matchLabels: { 'serving.knative.dev/revisionUID': rev.uid } },
-        progressDeadlineSeconds: Math.round(this.timings.progressDeadlineMs / 1000),
+        progressDeadlineSeconds: 600,
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '100%' } },
         template: { metadata: { labels, annotations }, spec: revisionPodSpec(component, rev.name) },
       },

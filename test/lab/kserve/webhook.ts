@@ -1,6 +1,7 @@
 // KServe's pod mutating webhook (pkg/webhook/admission/pod/mutator.go), per release: on every pod
 // CREATE it reads the live `inferenceservice-config` and injects the storage-initializer and/or the
 // modelcar. `mutatePod` is the pure core; `kservePodWebhook` is the admission step around it.
+import { defaultPodSpec } from '../apiserver/defaults.ts';
 import { ApiError, type StatusReason } from '../apiserver/errors.ts';
 import type { AdmissionPlugin, KObject, LabStore } from '../types.ts';
 import { readWebhookConfig, resolveOciModelMode, WebhookError, WebhookPanic } from './config.ts';
@@ -71,7 +72,12 @@ export function kservePodWebhook(opts: { version: string }): AdmissionPlugin {
         const pod = structuredClone(req.object);
         // "pod namespace is always empty when coming to pod mutator": taken from the request.
         pod.metadata.namespace = req.namespace;
-        return mutatePod(pod, configMap.data ?? {}, opts.version);
+        const mutated = mutatePod(pod, configMap.data ?? {}, opts.version);
+        // The API server decodes a webhook's patched object with defaulting (k8s.io/apiserver
+        // admission/plugin/webhook/mutating/dispatcher.go), so injected containers get
+        // imagePullPolicy etc.; the ServiceAccount plugin ran before, so they get no token mount.
+        defaultPodSpec(mutated.spec as Record<string, unknown>);
+        return mutated;
       } catch (err) {
         if (err instanceof WebhookPanic || err instanceof WebhookError) throw admissionFailure(err, opts.version, namespace);
         throw err;
