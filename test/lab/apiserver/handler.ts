@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { ExecRunner, KObject, LogSource, UserInfo } from '../types.ts';
-import { authenticate, impersonate, type TokenTable } from './auth.ts';
+import { authenticate, impersonate, selfSubjectReview, type TokenTable } from './auth.ts';
 import { ApiError, badRequest, methodNotAllowed, notFound } from './errors.ts';
 import { handleExecUpgrade, rejectUpgrade } from './exec.ts';
 import { parseBody, readBody, sendError, sendJson, sendRaw, successStatus, toApiError, wantsTable } from './http.ts';
@@ -247,6 +247,7 @@ async function serveCreate(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   const body = await bodyObject(req);
   if (t.key === 'selfsubjectaccessreviews.authorization.k8s.io') { sendJson(res, 201, selfSubjectAccessReview(ctx.store, user, body)); return; }
   if (t.key === 'selfsubjectrulesreviews.authorization.k8s.io') { sendJson(res, 201, selfSubjectRulesReview(ctx.store, user, body)); return; }
+  if (t.key === 'selfsubjectreviews.authentication.k8s.io') { sendJson(res, 201, selfSubjectReview(user)); return; }
   if (route.name || route.subresource) throw methodNotAllowed();
   const created = await ctx.store.create(t.key, incoming(route, body), user, { dryRun: dryRun(q) });
   respond(res, 201, created, route);

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from './errors.ts';
+import { decodeProtobufBody, PROTOBUF } from './protobuf.ts';
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   sendRaw(res, code, typeof body === 'string' ? body : JSON.stringify(body), contentType);
@@ -35,8 +36,9 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Parses a request body as JSON, or YAML for apply patches and YAML content types. */
+/** Parses a request body as JSON, YAML (apply patches, YAML content types) or Kubernetes protobuf. */
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  if ((contentType ?? '').startsWith(PROTOBUF)) return raw.length ? decodeProtobufBody(raw) : undefined;
   const text = raw.toString('utf8');
   if (!text.trim()) return undefined;
   try {

@@ -99,11 +99,9 @@ export const BUILTIN_TYPES: ResourceType[] = [
   builtin({ group: 'rbac.authorization.k8s.io', plural: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false, verbs: CLUSTER_VERBS }),
   builtin({ group: 'authorization.k8s.io', plural: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] }),
   builtin({ group: 'authorization.k8s.io', plural: 'selfsubjectrulesreviews', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: ['create'] }),
+  builtin({ group: 'authentication.k8s.io', plural: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] }),
   builtin({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], generation: true, subresources: [STATUS('CustomResourceDefinition', 'apiextensions.k8s.io')] }),
 ];
-
-/** Resources that exist only as a verb on create (no storage): the review kinds. */
-export const VIRTUAL_RESOURCES = new Set(['selfsubjectaccessreviews.authorization.k8s.io', 'selfsubjectrulesreviews.authorization.k8s.io']);
 
 interface CrdSpec {
   group: string;
