@@ -3,7 +3,7 @@
 // stand-ins' sources, Debian's busybox); a warm `lab up` only asks the registry whether each
 // reference already points at the built digest and pushes what is missing.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -39,6 +39,7 @@ export async function seedImages(registry: string | SeedTargets, cacheDir: strin
   let built = false;
   if (!existsSync(layout)) {
     await buildAll(layout, cacheDir);
+    pruneOtherBuilds(cacheDir, dirname(layout));
     built = true;
   }
   const pushes = labRecipes('').flatMap((recipe) => {
@@ -56,7 +57,8 @@ export async function seedImages(registry: string | SeedTargets, cacheDir: strin
       }),
     )
   ).flat();
-  await inBatches(missing, 4, (m) => pushImage(layout, m.tag, m.dest, m.auth));
+  // One push at a time: concurrent uploads of one blob to a fresh registry can lose it ("blob unknown").
+  for (const m of missing) await pushImage(layout, m.tag, m.dest, m.auth);
   return { built, pushed: missing.map((m) => m.ref), durationMs: Math.round(performance.now() - start) };
 }
 
@@ -91,6 +93,13 @@ function writeModelFile(dir: string, size: number): void {
   }
 }
 
+/** Layouts of earlier recipe versions are never used again. */
+function pruneOtherBuilds(cacheDir: string, current: string): void {
+  for (const entry of readdirSync(cacheDir)) {
+    if (entry.startsWith('images-') && join(cacheDir, entry) !== current) rmSync(join(cacheDir, entry), { recursive: true, force: true });
+  }
+}
+
 async function buildAll(layout: string, cacheDir: string): Promise<void> {
   const binary = await buildStandins(cacheDir);
   await buildInto(layout, async (tmp) => {
@@ -118,8 +127,4 @@ function recipeHash(): string {
   for (const file of ['catalog.ts', 'oci-layout.ts', 'seed.ts']) hash.update(readFileSync(join(HERE, file)));
   hash.update(readFileSync('/bin/busybox'));
   return hash.digest('hex').slice(0, 16);
-}
-
-async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
 }
