@@ -55,6 +55,50 @@ const MODELCAR_RESOURCES = { limits: { cpu: '10m', memory: '15Mi' }, requests: {
 const MODELCAR_INIT_SCRIPT =
   `echo 'Pre-fetching modelcar ${SEED_IMAGE}: ' && [ -d /models ] && [ "$$(ls -A /models)" ] && echo 'OK ... Prefetched and valid (/models exists)' || (echo 'NOK ... Prefetched but modelcar is invalid (/models does not exist or is empty)' && exit 1)`;
 
+describe('the seed InferenceService after the seed enable script, whole pod spec per release', () => {
+  // Input: the runtime container as each release's kserve-sklearnserver ships it (hardened from v0.15).
+  const runtime = (version: string): Container => ({
+    name: 'kserve-container',
+    image: `kserve/sklearnserver:${version}`,
+    args: ['--model_name=sklearn-iris-oci', '--model_dir=/mnt/models', '--http_port=8080'],
+    env: [{ name: 'PORT', value: '8080' }],
+    ...(version === 'v0.13.0' ? {} : { securityContext: HARDENED }),
+  });
+  const queueProxy = { name: 'queue-proxy', image: 'knative/queue:lab' };
+  const modelcar = (ln: string) => ({
+    name: 'modelcar',
+    image: SEED_IMAGE,
+    volumeMounts: [{ name: 'kserve-provision-location', mountPath: '/mnt' }],
+    args: ['sh', '-c', `${ln} /proc/$$$$/root/models /mnt/models && sleep infinity`],
+    resources: MODELCAR_RESOURCES,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    securityContext: { runAsUser: 1010 },
+  });
+  const modelcarInit = { name: 'modelcar-init', image: SEED_IMAGE, args: ['sh', '-c', MODELCAR_INIT_SCRIPT], resources: MODELCAR_RESOURCES, terminationMessagePolicy: 'FallbackToLogsOnError' };
+  const wired = (version: string, securityContext: Record<string, unknown>) => ({
+    ...runtime(version),
+    env: [{ name: 'PORT', value: '8080' }, { name: 'MODEL_INIT_MODE', value: 'async' }],
+    volumeMounts: [{ name: 'kserve-provision-location', mountPath: '/mnt' }],
+    securityContext,
+  });
+  const expected: Record<string, PodSpec> = {
+    // v0.13.0: InjectModelcar, createModelContainer (ln -s), no init container; securityContext = {runAsUser}.
+    'v0.13.0': { containers: [wired('v0.13.0', { runAsUser: 1010 }), queueProxy, modelcar('ln -s')], volumes: [{ name: 'kserve-provision-location', emptyDir: {} }], shareProcessNamespace: true },
+    // v0.15.2: ln -sf, createModelInitContainer; the hardened securityContext is still replaced (#5166).
+    'v0.15.2': { containers: [wired('v0.15.2', { runAsUser: 1010 }), queueProxy, modelcar('ln -sf')], volumes: [{ name: 'kserve-provision-location', emptyDir: {} }], shareProcessNamespace: true, initContainers: [modelcarInit] },
+    // v0.17.0: utils.ConfigureModelcarToContainer, same output, still replaced.
+    'v0.17.0': { containers: [wired('v0.17.0', { runAsUser: 1010 }), queueProxy, modelcar('ln -sf')], volumes: [{ name: 'kserve-provision-location', emptyDir: {} }], shareProcessNamespace: true, initContainers: [modelcarInit] },
+    // v0.20.0: runAsUser set on the existing securityContext (v0.18 #5167).
+    'v0.20.0': { containers: [wired('v0.20.0', { ...HARDENED, runAsUser: 1010 }), queueProxy, modelcar('ln -sf')], volumes: [{ name: 'kserve-provision-location', emptyDir: {} }], shareProcessNamespace: true, initContainers: [modelcarInit] },
+  };
+  it.each(Object.keys(expected))('%s', (version) => {
+    const pod = seedPod({ runtime: runtime(version) });
+    const out = mutatePod(pod, configData(version, { enableModelcar: true, uidModelcar: 1010 }), version);
+    expect(out.spec).toEqual(expected[version]);
+    expect(pod.spec).toEqual(seedPod({ runtime: runtime(version) }).spec); // the input is left alone
+  });
+});
+
 describe('v0.13.0 (InjectModelcar, storage_initializer_injector.go @ v0.13.0)', () => {
   it('seed enable script: ln -s, no modelcar-init, runtime securityContext replaced', () => {
     const pod = mutatePod(seedPod({ runtime: { securityContext: HARDENED } }), configData('v0.13.0', { enableModelcar: true, uidModelcar: 1010 }), 'v0.13.0');
@@ -334,6 +378,14 @@ describe('kservePodWebhook', () => {
     const second = await webhook.admit(request(store));
     expect(container(second, 'modelcar')).toBeUndefined();
     expect(initContainer(second, 'storage-initializer')).toBeDefined();
+  });
+
+  it('skips namespaces labelled control-plane (the webhook namespaceSelector)', async () => {
+    const store = fakeStore({ storageInitializer: '{' });
+    (store as { get: LabStore['get'] }).get = (resource, _ns, name) =>
+      resource === 'namespaces' ? ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'control-plane': 'x' } } } as KObject) : undefined;
+    const req = request(store);
+    expect(await kservePodWebhook({ version: 'v0.20.0' }).admit(req)).toBe(req.object);
   });
 
   it('leaves pods without the inferenceservice label alone', async () => {

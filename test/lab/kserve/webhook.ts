@@ -65,6 +65,8 @@ export function kservePodWebhook(opts: { version: string }): AdmissionPlugin {
       // Registered for pods, CREATE only (kubebuilder marker in mutator.go).
       if (req.resource !== 'pods' || req.operation !== 'CREATE') return req.object;
       if (req.object.metadata.labels?.[INFERENCE_SERVICE_LABEL] === undefined) return req.object;
+      // The webhook configuration's namespaceSelector: `control-plane` DoesNotExist.
+      if (req.namespace && req.store.get('namespaces', undefined, req.namespace)?.metadata.labels?.['control-plane'] !== undefined) return req.object;
       const namespace = controllerNamespace(req.store);
       try {
         const configMap = req.store.get('configmaps', namespace, CONFIG_MAP_NAME) as { data?: Record<string, string> } | undefined;
