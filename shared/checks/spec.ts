@@ -34,12 +34,13 @@ function mc201(t: TargetView, pod: Pod, mcs: ModelcarContainer[]): CheckResult {
 }
 
 function mc202(t: TargetView, pod: Pod, mcs: ModelcarContainer[]): CheckResult {
-  const wanted = t.sources.filter((s) => s.mode === 'modelcar' || s.mode === 'fetch');
+  // Every oci:// source that is not native wants a modelcar, whatever the config says (MC103 judges that).
+  const wanted = t.sources.filter((s) => s.mode !== 'native');
   const component = pod.metadata.labels?.['component'];
   const mine = wanted.filter((s) => !component || s.component === component);
   const inits = (pod.spec.initContainers ?? []).map((c) => c.name);
   const ev = { ...podEvidence(t, pod), sources: mine.map((s) => `${s.field}=${s.uri}`), containers: pod.spec.containers.map((c) => c.name), initContainers: inits };
-  if (mine.length === 0) return skip('MC202', podRef(pod), 'no modelcar-mode oci:// source for this component', ev);
+  if (mine.length === 0) return skip('MC202', podRef(pod), 'no oci:// source in modelcar mode for this component', ev);
   if (mcs.length >= mine.length) return result('MC202', 'pass', podRef(pod), `${mcs.map((m) => m.container.name).join(', ')} present`, ev);
   const why = inits.includes(STORAGE_INITIALIZER) ? 'a storage-initializer was injected instead' : 'the webhook did not inject it';
   return result('MC202', 'fail', podRef(pod), `${t.ref.name} uses oci:// but pod ${pod.metadata.name} has ${mcs.length} modelcar container(s) for ${mine.length} source(s): ${why}`, ev);
