@@ -6,7 +6,18 @@ import { inProcessRunner } from './inproc-runner.ts';
 
 const pod: KObject = {
   apiVersion: 'v1', kind: 'Pod', metadata: { name: 'model-pod', namespace: 'ns' },
-  spec: { containers: [{ name: 'kserve-container', env: [{ name: 'MODEL', value: '/mnt/models' }] }] },
+  spec: {
+    nodeName: 'lab-node',
+    containers: [{
+      name: 'kserve-container',
+      env: [
+        { name: 'MODEL', value: '/mnt/models' },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+        { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+      ],
+    }],
+  },
 };
 
 function sink() {
@@ -39,7 +50,7 @@ describe('the in-process runner', () => {
   });
 
   it('shows the container\'s environment', async () => {
-    expect((await run(['env'])).stdout).toMatch(/^PATH=.*\nHOSTNAME=model-pod\nMODEL=\/mnt\/models\nHOME=\/root\n$/);
+    expect((await run(['env'])).stdout).toMatch(/^PATH=.*\nHOSTNAME=model-pod\nMODEL=\/mnt\/models\nPOD_NAMESPACE=ns\nNODE=lab-node\nHOME=\/root\n$/);
   });
 
   it('reads exactly N bytes with head -c and leaves the rest to the next command', async () => {

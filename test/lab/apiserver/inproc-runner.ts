@@ -44,15 +44,34 @@ function commandName(path: string): string {
   return path.includes('/') ? '' : path;
 }
 
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string } };
+}
+
+/** The container's environment as the kubelet sets it: literal values and the pod's own fields
+ *  (fieldRef); values from ConfigMaps and Secrets are beyond this stand-in and left out. */
 function containerEnv(pod: KObject, container: string): Array<[string, string]> {
-  const spec = pod.spec as { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } | undefined;
+  const spec = pod.spec as { containers?: Array<{ name: string; env?: EnvVar[] }> } | undefined;
   const declared = spec?.containers?.find((c) => c.name === container)?.env ?? [];
+  const resolved = declared.flatMap((e): Array<[string, string]> => {
+    if (e.valueFrom === undefined) return [[e.name, e.value ?? '']];
+    const path = e.valueFrom.fieldRef?.fieldPath;
+    return path === undefined ? [] : [[e.name, String(fieldAt(pod, path) ?? '')]];
+  });
   return [
     ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
     ['HOSTNAME', pod.metadata.name ?? ''],
-    ...declared.map((e): [string, string] => [e.name, e.value ?? '']),
+    ...resolved,
     ['HOME', '/root'],
   ];
+}
+
+/** `metadata.namespace`, `status.podIP`, `metadata.labels['app']`: a fieldRef path into the pod. */
+function fieldAt(pod: KObject, path: string): unknown {
+  const keys = path.match(/[^.[\]'"]+/g) ?? [];
+  return keys.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), pod);
 }
 
 function discard(): Writable {
