@@ -42,6 +42,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'example-only-edit', fail: ['MC103', 'MC202', 'MC306'], warn: ['MC104'], may: [], root: ['MC104'], statuses: {}, exit: 1 },
   { id: 'config-newer-than-pods', fail: [], warn: ['MC105'], may: [], root: ['MC105'], statuses: {}, exit: 0 },
   { id: 'runtime-without-shell', fail: [], warn: ['MC408'], may: [], root: ['MC408'], statuses: { MC401: 'skip', MC405: 'skip' }, exit: 4 },
+  { id: 'runtime-ls-only', fail: [], warn: [], may: [], root: [], statuses: { MC403: 'pass', MC405: 'pass', MC408: 'pass' }, exit: 0 },
   { id: 'support-user-no-exec', fail: [], warn: ['MC408'], may: [], root: ['MC408'], statuses: { MC401: 'skip', MC405: 'skip' }, exit: 4 },
   { id: 'scaled-to-zero', fail: [], warn: [], may: [], root: [], statuses: { MC301: 'skip', MC401: 'skip' }, exit: 0 },
   { id: 'events-expired', fail: [], warn: [], may: [], root: [], statuses: { MC303: 'skip' }, exit: 0 },

@@ -2,13 +2,14 @@
 // (readlink, lstat, the target pid's cmdline and ids, a listing). No probe: skip with the reason.
 import type { CheckResult } from '../report.ts';
 import type { ExecProbe, ExecResult, Pod } from '../snapshot.ts';
-import { modelcarContainers, runtimeContainers, type ModelcarContainer } from '../kserve/pod.ts';
+import { DEFAULT_MODEL_PATH, modelcarContainers, runtimeContainers, type ModelcarContainer } from '../kserve/pod.ts';
 import { podRef, result, skip, type Context, type TargetView } from './context.ts';
 
 /** The probe of `container` in `pod` for `modelPath` (any path when null). */
 export function exec(ctx: Context, pod: Pod, container: string, modelPath: string | null): ExecResult | undefined {
+  const path = modelPath ?? DEFAULT_MODEL_PATH;
   const mine = ctx.snapshot.execs.filter((e) => e.pod === pod.metadata.name && e.namespace === pod.metadata.namespace && e.container === container);
-  return mine.find((e) => e.outcome === 'probed' && e.modelPath === modelPath) ?? mine.find((e) => e.outcome === 'skipped') ?? mine[0];
+  return mine.find((e) => e.outcome === 'probed' && e.modelPath === path) ?? mine.find((e) => e.outcome === 'skipped') ?? mine[0];
 }
 
 const PROC_ROOT = /^\/proc\/(\d+)\/root\/models\/?$/;
@@ -117,7 +118,7 @@ function checkPod(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
       continue;
     }
     out.push(...judgeProbe(pod, runtime.name, mc, probe));
-    mc408 ??= result('MC408', 'pass', object, `probed ${runtime.name} with ${probe.tool}`, { ...ev, tool: probe.tool }, runtime.name);
+    mc408 ??= result('MC408', 'pass', object, probe.tool === 'sh' ? `probed ${runtime.name} with sh` : `probed ${runtime.name} without a shell (${probe.tool} run directly)`, { ...ev, tool: probe.tool }, runtime.name);
   }
   return [...out, mc408!];
 }

@@ -191,6 +191,14 @@ const BUILD: Record<string, () => Snapshot> = {
     s.execs = [{ namespace: NS, pod: podOf(s).metadata.name, container: 'kserve-container', outcome: 'skipped', reason: 'no-shell', detail: 'exec: "sh": executable file not found in $PATH' }];
     return s;
   },
+  'runtime-ls-only': () => {
+    const s = healthySnapshot();
+    const probe = s.execs[0]!;
+    if (probe.outcome !== 'probed') throw new Error('fixture');
+    // What `ls -ld`, `readlink` and `cat /proc/<pid>/...` give without a shell: no process scan.
+    Object.assign(probe, { tool: 'ls', modelcarPids: [], self: { pid: null, ids: probe.self.ids } });
+    return s;
+  },
   'support-user-no-exec': () => {
     const s = healthySnapshot();
     s.execs = [{ namespace: NS, pod: podOf(s).metadata.name, container: 'kserve-container', outcome: 'skipped', reason: 'forbidden', detail: 'pods "x" is forbidden: User "support" cannot create resource "pods/exec"', rbac: { verb: 'create', resource: 'pods/exec', namespace: NS } }];
