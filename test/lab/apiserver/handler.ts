@@ -14,7 +14,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PATCH_TYPES 
 import { authorize, forbiddenError, selfSubjectAccessReview, selfSubjectRulesReview, type AuthzAttributes } from './rbac.ts';
 import { parseResourcePath, type ResourceRoute } from './routes.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { refOf, type DeleteOptions, type MemoryStore } from './store.ts';
+import { entryKey, refOf, type DeleteOptions, type MemoryStore } from './store.ts';
 import { toTable } from './table.ts';
 import { fromEventsV1, present, presentJson } from './versions.ts';
 import { serveWatch } from './watch.ts';
@@ -190,19 +190,18 @@ function serveList(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, r
       throw badRequest('continue key is not valid: illegal base64 data at input byte 0');
     }
   }
-  const keyOf = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const items = [];
   let more = false;
   let remaining = 0;
   for (const e of ctx.store.listEntries(t.key, route.namespace)) {
-    if (start && keyOf(e.obj) <= start) continue;
+    if (start && entryKey(e) <= start) continue;
     if (!matchesLabels(labels, e.obj.metadata.labels) || !matchesFields(fields, e.obj)) continue;
     if (limit > 0 && items.length >= limit) { more = true; remaining++; continue; }
     items.push(e);
   }
   const meta: Record<string, unknown> = { resourceVersion: String(rv) };
   if (more) {
-    meta.continue = Buffer.from(JSON.stringify({ rv, start: keyOf(items[items.length - 1]!.obj) } satisfies ContinueToken)).toString('base64url');
+    meta.continue = Buffer.from(JSON.stringify({ rv, start: entryKey(items[items.length - 1]!) } satisfies ContinueToken)).toString('base64url');
     if (!labels.length && !fields.length) meta.remainingItemCount = remaining;
   }
   if (wantsTable(req.headers.accept)) {

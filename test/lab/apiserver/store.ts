@@ -83,21 +83,14 @@ export class MemoryStore implements LabStore {
     return this.data.get(resource)?.get(namespace ?? '')?.get(name);
   }
 
-  /** Entries sorted by namespace then name, as etcd's key order lists them. */
+  /** Entries sorted by `namespace/name`, the order of etcd keys (and of continue tokens). */
   listEntries(resource: ResourceName, namespace?: string): Entry[] {
     const byNs = this.data.get(resource);
     if (!byNs) return [];
+    if (namespace !== undefined) return [...(byNs.get(namespace)?.values() ?? [])].sort(byName);
     const out: Entry[] = [];
-    if (namespace !== undefined) {
-      const names = byNs.get(namespace);
-      if (names) for (const e of names.values()) out.push(e);
-      return out.sort(byName);
-    }
-    for (const ns of [...byNs.keys()].sort()) {
-      const names = [...byNs.get(ns)!.values()].sort(byName);
-      for (const e of names) out.push(e);
-    }
-    return out;
+    for (const names of byNs.values()) for (const e of names.values()) out.push(e);
+    return out.sort(byKey);
   }
 
   get(resource: ResourceName, namespace: string | undefined, name: string): KObject | undefined {
@@ -446,6 +439,16 @@ export class MemoryStore implements LabStore {
 function byName(a: Entry, b: Entry): number {
   const x = a.obj.metadata.name!;
   const y = b.obj.metadata.name!;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function entryKey(e: Entry): string {
+  return `${e.obj.metadata.namespace ?? ''}/${e.obj.metadata.name}`;
+}
+
+function byKey(a: Entry, b: Entry): number {
+  const x = entryKey(a);
+  const y = entryKey(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
