@@ -159,6 +159,38 @@ describe('Knative mode (v0.20.0)', () => {
   });
 });
 
+describe('what the controller adds to the template itself', () => {
+  it('v0.20.0 storageUris with two OCI sources: modelcar and modelcar-1 in the revision template', async () => {
+    const store = await lab({ version: 'v0.20.0' });
+    await store.create(ISVC, seedIsvc({
+      model: { modelFormat: { name: 'sklearn' } },
+      storageUris: [{ uri: 'oci://rhuss/kserving-example-sklearn:1.0', mountPath: '/mnt/base/model' }, { uri: 'oci://lab/adapter:1', mountPath: '/mnt/adapter/model' }],
+    }));
+    const deployment = await until('deployment', () => store.get('deployments.apps', NS, 'sklearn-iris-oci-predictor-00001-deployment'));
+    const spec = (deployment.spec as any).template.spec;
+    expect(spec.containers.map((c: { name: string }) => c.name)).toEqual(['kserve-container', 'modelcar', 'modelcar-1', 'queue-proxy']);
+    expect(spec.initContainers.map((c: { name: string }) => c.name)).toEqual(['modelcar-init', 'modelcar-init-1']);
+    expect(spec.shareProcessNamespace).toBe(true);
+    expect((deployment.spec as any).template.metadata.annotations).not.toHaveProperty(['internal.serving.kserve.io/storage-initializer-sourceuri']);
+  });
+
+  it('a transformer is its own component with model name, predictor host and port args', async () => {
+    const store = await lab({ version: 'v0.20.0' });
+    const isvc = seedIsvc();
+    (isvc.spec as any).transformer = { containers: [{ name: 'kserve-container', image: 'lab/transformer:1' }] };
+    await store.create(ISVC, isvc);
+    const deployment = await until('transformer deployment', () => store.get('deployments.apps', NS, 'sklearn-iris-oci-transformer-00001-deployment'));
+    const template = (deployment.spec as any).template;
+    expect(template.metadata.labels.component).toBe('transformer');
+    expect(template.spec.containers[0].args).toEqual(['--model_name', 'sklearn-iris-oci', '--predictor_host', 'sklearn-iris-oci-predictor.kserve-test', '--http_port', '8080']);
+    // createIngress checks the predictor first, then the transformer.
+    await podOf(store, 'sklearn-iris-oci-predictor-00001-deployment', readyPod);
+    await until('predictor ready', () => condition(store, 'PredictorReady')?.status === 'True');
+    expect(condition(store, 'IngressReady')).toMatchObject({ status: 'Unknown', reason: 'Transformer ingress not created' });
+    expect(condition(store, 'Ready').status).toBe('Unknown');
+  });
+});
+
 describe('Standard mode and older releases', () => {
   it('Standard: Deployment and Service <isvc>-predictor, no queue-proxy', async () => {
     const store = await lab({ version: 'v0.20.0' });
