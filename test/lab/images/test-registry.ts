@@ -48,7 +48,7 @@ export async function startTestRegistries(): Promise<TestRegistries> {
       seed,
       async stop() {
         await registries.stop();
-        rmSync(dir, { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       },
     };
   } catch (err) {
