@@ -1,6 +1,7 @@
 // Authentication and authorisation of the lab API server, through the real kubectl and client-node:
 // the three kubeconfig users (token admin, read-only support, exec-plugin SSO), RBAC answers to
 // `kubectl auth can-i`, the real Forbidden and Unauthorized messages, and impersonation.
+import { get } from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { kubectl, labClient } from './testkit.ts';
@@ -65,6 +66,28 @@ describe('forbidden and unauthenticated requests', () => {
     const r = await kubectl(['get', 'namespaces', '--token', 'not-a-lab-token']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toBe('error: You must be logged in to the server (Unauthorized)');
+  });
+});
+
+describe('requests without credentials', () => {
+  /** GET against the lab with its CA and no Authorization header. */
+  const anonymousGet = (path: string) => {
+    const cluster = labClient().getCurrentCluster()!;
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      get(`${cluster.server}${path}`, { ca: Buffer.from(cluster.caData!, 'base64') }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      }).on('error', reject);
+    });
+  };
+
+  it('are system:anonymous: public health and version info, nothing else', async () => {
+    expect((await anonymousGet('/version')).status).toBe(200);
+    const pods = await anonymousGet('/api/v1/namespaces/kserve/pods');
+    expect(pods.status).toBe(403);
+    expect(JSON.parse(pods.body).message).toBe('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "kserve"');
+    expect(JSON.parse((await anonymousGet('/api')).body).message).toBe('forbidden: User "system:anonymous" cannot get path "/api"');
   });
 });
 

@@ -26,10 +26,13 @@ describe('tokens', async () => {
     expect(authenticate(bearer(tokenOf(tokens, 'sso-user')), tokens)?.groups).toContain('sso:engineers');
   });
 
-  it('rejects a missing, unknown or malformed token', () => {
-    expect(authenticate({}, tokens)).toBeNull();
+  it('rejects an unknown token', () => {
     expect(authenticate(bearer('wrong'), tokens)).toBeNull();
-    expect(authenticate({ authorization: `Basic ${tokenOf(tokens, 'admin')}` }, tokens)).toBeNull();
+  });
+
+  it('treats a request without a bearer token as system:anonymous, as --anonymous-auth does', () => {
+    expect(authenticate({}, tokens)).toEqual({ username: 'system:anonymous', groups: ['system:unauthenticated'] });
+    expect(authenticate({ authorization: `Basic ${tokenOf(tokens, 'admin')}` }, tokens)?.username).toBe('system:anonymous');
   });
 
   it('accepts the token as a WebSocket subprotocol, as kube-apiserver does for browsers', () => {

@@ -69,10 +69,15 @@ export function tokenOf(tokens: TokenTable, username: string): string {
 // Browsers cannot set headers on WebSockets, so Kubernetes also accepts the token as a subprotocol.
 const WS_TOKEN_PROTOCOL = 'base64url.bearer.authorization.k8s.io.';
 
-/** The user a request's bearer token names, or null (the server then answers 401 Unauthorized). */
+/** Who a request without a bearer token is: kube-apiserver runs with --anonymous-auth=true by default,
+ *  so such requests reach RBAC as system:anonymous (403 Forbidden), not 401. */
+export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+/** The user a request's bearer token names; ANONYMOUS without a token; null for a token that is
+ *  unknown or expired (the server then answers 401 Unauthorized). */
 export function authenticate(headers: IncomingHttpHeaders, tokens: TokenTable, now = Date.now()): UserInfo | null {
   const token = bearerToken(headers);
-  if (!token) return null;
+  if (token === undefined) return ANONYMOUS;
   const entry = tokens.get(token);
   if (!entry) return null;
   if (entry.expiresAt !== undefined && now >= entry.expiresAt) return null;
