@@ -1,6 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// The first test loads client-node (a second or more on a busy machine).
+vi.setConfig({ testTimeout: 30_000 });
 import { apiPath, closestName, getInferenceServiceOrExplain, KubeClient, retryDelayMs, type Logger } from './client.ts';
 import { ConnectionError, ForbiddenError, NotFoundError, UnauthorizedError, exitCodeFor, rbacRule, redact } from './errors.ts';
 import { mergeKubeconfigs, resolveConnection, type ResolvedConnection } from './kubeconfig.ts';
@@ -37,7 +40,10 @@ describe('KubeClient against a local HTTP server', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
 
   function client(logLines?: string[], verbosity = 0, extra: Partial<ResolvedConnection> = {}): KubeClient {
     const log: Logger = { verbosity, write: (l) => logLines?.push(l) };

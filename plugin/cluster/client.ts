@@ -274,6 +274,18 @@ export async function makeKubeConfig(conn: ResolvedConnection): Promise<KubeConf
   return kc;
 }
 
+function keepAliveAgent(url: string, tls: https.RequestOptions): http.Agent {
+  if (!url.startsWith('https:')) return new http.Agent({ keepAlive: true });
+  return new https.Agent({
+    keepAlive: true,
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    servername: tls.servername,
+    ...(tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
+  });
+}
+
 export interface KubeList<T> {
   items: T[];
   metadata?: { continue?: string; resourceVersion?: string };
@@ -287,12 +299,19 @@ export class KubeClient {
   readonly retry: RetryPolicy;
   /** How many HTTP requests were sent (for tests and the -v 6 summary). */
   requests = 0;
+  private agent: http.Agent | undefined;
 
   constructor(conn: ResolvedConnection, kubeConfig: KubeConfig, log: Logger, retry: RetryPolicy = DEFAULT_RETRY) {
     this.conn = conn;
     this.kubeConfig = kubeConfig;
     this.log = log;
     this.retry = retry;
+  }
+
+  /** Closes kept-alive connections (the process may then exit without waiting for them). */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   static async connect(conn: ResolvedConnection, log: Logger, retry?: RetryPolicy): Promise<KubeClient> {
@@ -341,6 +360,9 @@ export class KubeClient {
       throw classifyCredentialError(this.conn, err as NodeJS.ErrnoException);
     }
     opts.headers = { ...(opts.headers as Record<string, string>), Accept: accept, 'User-Agent': 'kubectl-modelcar' };
+    // client-node's agent opens a new TLS connection per request; one keep-alive agent per run saves
+    // a handshake on every call after the first (not with a proxy, whose agent must stay).
+    if (!this.conn.cluster['proxy-url']) opts.agent = this.agent ??= keepAliveAgent(url, opts);
     const mod = url.startsWith('https:') ? https : http;
     const started = performance.now();
     this.requests++;
