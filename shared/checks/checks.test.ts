@@ -1,0 +1,232 @@
+// Single checks on small variations of the healthy snapshot; docs/scenarios.md rows are in scenarios.test.ts.
+import { describe, expect, it } from 'vitest';
+import { runChecks } from './index.ts';
+import { goDurationSeconds } from './runtime.ts';
+import type { CheckResult } from '../report.ts';
+import type { CheckId } from '../catalogue.ts';
+import type { Snapshot } from '../snapshot.ts';
+import { ago, configMap, event, healthySnapshot, IMAGE, inferenceService, modelcarPod, NS, V20_STORAGE_INITIALIZER } from '../testing/fixtures.ts';
+
+function findings(s: Snapshot, id: CheckId): CheckResult[] {
+  return runChecks(s).filter((f) => f.id === id);
+}
+function one(s: Snapshot, id: CheckId): CheckResult {
+  const all = findings(s, id);
+  expect(all, `${id} findings`).toHaveLength(1);
+  return all[0]!;
+}
+function probe(s: Snapshot) {
+  const p = s.execs[0]!;
+  if (p.outcome !== 'probed') throw new Error('fixture has no probe');
+  return p;
+}
+
+describe('MC1xx', () => {
+  it('MC101 fails on a missing ConfigMap and skips one it may not read', () => {
+    const s = healthySnapshot();
+    s.kserve.configMap = null;
+    s.kserve.configMapAbsence = 'not-found';
+    expect(one(s, 'MC101').status).toBe('fail');
+    s.kserve.configMapAbsence = 'forbidden';
+    expect(one(s, 'MC101')).toMatchObject({ status: 'skip', evidence: { reason: 'not allowed to read the ConfigMap' } });
+  });
+
+  it.each([
+    [{ uidModelcar: '1010' }, 'uidModelcar'],
+    [{ cpuModelcar: 'ten' }, 'cpuModelcar'],
+    [{ enableModelcar: 'true' }, 'enableModelcar'],
+  ])('MC102 fails on %j without crashing the other checks', (change, key) => {
+    const s = healthySnapshot({ storageInitializer: { ...V20_STORAGE_INITIALIZER, ...change } });
+    const f = one(s, 'MC102');
+    expect(f.status).toBe('fail');
+    expect(f.evidence['problem']).toContain(key);
+    expect(one(s, 'MC103').status).toBe('skip');
+  });
+
+  it('MC105 warns when managedFields show a storageInitializer write after the pod was created', () => {
+    const s = healthySnapshot();
+    s.kserve.configMap = configMap(V20_STORAGE_INITIALIZER, undefined, ago(30));
+    expect(one(s, 'MC105')).toMatchObject({ status: 'warn', evidence: { differences: [] } });
+  });
+
+  it('MC106 fails on a quota refusal with the quota hint', () => {
+    const s = healthySnapshot();
+    s.pods = [];
+    s.events[0]!.items = [event({ kind: 'ReplicaSet', name: s.replicaSets[0]!.metadata.name }, 'FailedCreate', 'Error creating: pods "x" is forbidden: exceeded quota: compute, requested: limits.memory=15Mi, used: limits.memory=1Gi, limited: limits.memory=1Gi', 5, 'Warning')];
+    expect(one(s, 'MC106')).toMatchObject({ status: 'fail', evidence: { hintKey: 'quota', quota: 'compute' } });
+  });
+
+  it('MC107 warns when uidModelcar is unset and the probe shows different users', () => {
+    const { uidModelcar: _, ...noUid } = V20_STORAGE_INITIALIZER;
+    const s = healthySnapshot({ storageInitializer: noUid, uidModelcar: null });
+    probe(s).targetProcess!.ids = { uids: [0, 0, 0, 0], gids: [0, 0, 0, 0] };
+    expect(one(s, 'MC107')).toMatchObject({ status: 'warn', evidence: { suggestedUid: 1000 } });
+  });
+
+  it('MC108 warns that storageUris with oci:// are ignored before v0.19', () => {
+    const s = healthySnapshot({ version: 'v0.17.0', isvc: inferenceService([`oci://${IMAGE}`]) });
+    const f = one(s, 'MC108');
+    expect(f.status).toBe('warn');
+    expect((f.evidence['bugs'] as Array<{ bug: string }>).map((b) => b.bug)).toEqual(['storageUris', 'securityContext']);
+  });
+
+  it('MC108 reads ln -s from the pod spec even when the version is unknown', () => {
+    const s = healthySnapshot({ version: 'v0.13.0' });
+    s.kserve.controllerVersion = { version: null, source: 'unknown', image: 'kserve-controller@sha256:abc' };
+    expect(one(s, 'MC108')).toMatchObject({ status: 'warn', evidence: { hintKey: 'lnS', lnForce: { value: false, source: 'pod-spec' } } });
+  });
+});
+
+describe('MC2xx', () => {
+  it('MC201 hints at Knative config-features on a Knative pod', () => {
+    const s = healthySnapshot({ mode: 'Knative' });
+    s.pods[0]!.spec.shareProcessNamespace = false;
+    const f = one(s, 'MC201');
+    expect(f.status).toBe('fail');
+    expect(f.evidence['hintKey']).toBe('knative');
+  });
+
+  it('MC203 warns when modelcar-init is missing on a version that adds it', () => {
+    const s = healthySnapshot();
+    s.pods[0]!.spec.initContainers = [];
+    expect(one(s, 'MC203').status).toBe('warn');
+  });
+
+  it('MC204 fails when the runtime does not mount the provision volume at the parent of the model path', () => {
+    const s = healthySnapshot();
+    s.pods[0]!.spec.containers[0]!.volumeMounts = [{ name: 'kserve-provision-location', mountPath: '/mnt/models' }];
+    const f = one(s, 'MC204');
+    expect(f.status).toBe('fail');
+    expect(f.evidence['problems']).toEqual(['kserve-container mounts kserve-provision-location at /mnt/models']);
+  });
+
+  it('MC205 fails on different gids from the spec when no probe says otherwise', () => {
+    const s = healthySnapshot({ source: 'file' });
+    s.pods[0]!.spec.containers[0]!.securityContext = { runAsUser: 1010, runAsGroup: 1000 };
+    s.pods[0]!.spec.containers.find((c) => c.name === 'modelcar')!.securityContext = { runAsUser: 1010, runAsGroup: 0 };
+    expect(one(s, 'MC205')).toMatchObject({ status: 'fail', evidence: { hintKey: 'gid', suggestedGid: 1000 } });
+  });
+
+  it('MC206 warns on imagePullPolicy Always even with a fixed tag', () => {
+    const s = healthySnapshot();
+    s.pods[0]!.spec.containers.find((c) => c.name === 'modelcar')!.imagePullPolicy = 'Always';
+    expect(one(s, 'MC206')).toMatchObject({ status: 'warn', evidence: { imagePullPolicy: 'Always' } });
+  });
+
+  it('MC207 warns when pods run different modelcar image IDs', () => {
+    const s = healthySnapshot();
+    const second = modelcarPod({ name: 'sklearn-iris-oci-predictor-6d9f7c8b5-fghij' });
+    second.status!.containerStatuses!.find((c) => c.name === 'modelcar')!.imageID = `${IMAGE.split(':1.0')[0]}@sha256:9999`;
+    s.pods.push(second);
+    const f = one(s, 'MC207');
+    expect(f.status).toBe('warn');
+    expect(Object.keys((f.evidence['imageIDs'] as Record<string, object>)['modelcar']!)).toHaveLength(2);
+    expect(f.evidence['digest']).toMatch(/^sha256:/);
+  });
+
+  it('MC209 warns on a CPU limit below the default', () => {
+    const s = healthySnapshot();
+    s.pods[0]!.spec.containers.find((c) => c.name === 'modelcar')!.resources = { limits: { cpu: '5m', memory: '15Mi' } };
+    expect(one(s, 'MC209').status).toBe('warn');
+  });
+
+  it('MC210 fails on uidModelcar outside the OpenShift range before any pod is refused', () => {
+    const s = healthySnapshot();
+    s.namespaces[0]!.metadata.annotations = { 'openshift.io/sa.scc.uid-range': '1000660000/10000' };
+    expect(one(s, 'MC210')).toMatchObject({ status: 'fail', evidence: { suggestedUid: 1000660000 } });
+  });
+});
+
+describe('MC3xx', () => {
+  it('MC301 names the missing pull secret when the modelcar itself pulls (before v0.14)', () => {
+    const s = healthySnapshot({ version: 'v0.13.0' });
+    const pod = s.pods[0]!;
+    pod.status!.containerStatuses!.find((c) => c.name === 'modelcar')!.state = { waiting: { reason: 'ErrImagePull', message: 'failed to resolve reference: pull access denied' } };
+    const f = one(s, 'MC301');
+    expect(f).toMatchObject({ status: 'fail', evidence: { hintKey: 'pullSecret', registry: 'registry.local:5000' } });
+  });
+
+  it('MC302 says when the model image has no shell', () => {
+    const s = healthySnapshot();
+    s.pods[0]!.status!.initContainerStatuses![0]!.state = { terminated: { exitCode: 128, reason: 'StartError', message: 'exec: "sh": executable file not found in $PATH' } };
+    expect(one(s, 'MC302')).toMatchObject({ status: 'fail', evidence: { hintKey: 'noShell' } });
+  });
+
+  it('MC303 warns on a pull that took more than half the progress deadline, and on DiskPressure', () => {
+    const s = healthySnapshot();
+    const e = s.events[0]!.items.find((x) => x.reason === 'Pulled' && x.message!.startsWith('Successfully'))!;
+    e.message = `Successfully pulled image "${IMAGE}" in 5m30.5s (5m31s including waiting). Image size: 9000000000 bytes.`;
+    expect(one(s, 'MC303')).toMatchObject({ status: 'warn', evidence: { pullSeconds: 331 } });
+    s.nodes[0]!.status!.conditions = [{ type: 'DiskPressure', status: 'True', message: 'kubelet has disk pressure' }];
+    expect(one(s, 'MC303')).toMatchObject({ status: 'warn', evidence: { hintKey: 'diskPressure' } });
+  });
+
+  it('MC304 passes a runtime restart that was not about the model', () => {
+    const s = healthySnapshot();
+    Object.assign(s.pods[0]!.status!.containerStatuses![0]!, { restartCount: 1, lastState: { terminated: { exitCode: 137, reason: 'Error', finishedAt: ago(300) } } });
+    s.logs.push({ namespace: NS, pod: s.pods[0]!.metadata.name, container: 'kserve-container', previous: true, text: 'INFO: shutting down\n' });
+    expect(one(s, 'MC304').status).toBe('pass');
+  });
+
+  it('parses Go durations as the kubelet prints them', () => {
+    expect(goDurationSeconds('1.234s')).toBeCloseTo(1.234);
+    expect(goDurationSeconds('2m3.5s')).toBeCloseTo(123.5);
+    expect(goDurationSeconds('450ms')).toBeCloseTo(0.45);
+    expect(goDurationSeconds('1h0m2s')).toBe(3602);
+  });
+});
+
+describe('MC4xx', () => {
+  it('MC402 warns when the model path is a directory', () => {
+    const s = healthySnapshot();
+    Object.assign(probe(s), { lstatType: 'directory', readlink: null });
+    expect(one(s, 'MC402').status).toBe('warn');
+    expect(one(s, 'MC403').status).toBe('skip');
+  });
+
+  it('MC406 fails on an empty models directory, MC407 on unreadable files', () => {
+    const s = healthySnapshot();
+    probe(s).listing = { ok: true, fileCount: 0, totalBytes: 0, unreadable: [] };
+    expect(one(s, 'MC406').status).toBe('fail');
+    probe(s).listing = { ok: true, fileCount: 2, totalBytes: 10, unreadable: ['/mnt/models/model.joblib'] };
+    expect(one(s, 'MC407')).toMatchObject({ status: 'fail', evidence: { unreadable: ['/mnt/models/model.joblib'] } });
+  });
+
+  it('MC403 fails when the pid in the link is another process', () => {
+    const s = healthySnapshot();
+    Object.assign(probe(s), { readlink: '/proc/7/root/models', targetPid: 7, modelcarPids: [38], targetProcess: { cmdline: ['python'], ids: null } });
+    expect(one(s, 'MC403').status).toBe('fail');
+  });
+});
+
+describe('MC6xx', () => {
+  function native(): Snapshot {
+    const s = healthySnapshot({ isvc: inferenceService(`oci+native://${IMAGE}`) });
+    const pod = s.pods[0]!;
+    pod.spec.containers = [{ name: 'kserve-container', volumeMounts: [{ name: 'mnt-models', mountPath: '/mnt/models', readOnly: true, subPath: 'models' }] }];
+    pod.spec.initContainers = [];
+    pod.spec.volumes = [{ name: 'mnt-models', image: { reference: IMAGE, pullPolicy: 'IfNotPresent' } }];
+    s.execs = [];
+    return s;
+  }
+  it('MC601 and MC602 pass when the image volume is there, read-only at the model path', () => {
+    const s = native();
+    expect(one(s, 'MC601').status).toBe('pass');
+    expect(one(s, 'MC602').status).toBe('pass');
+  });
+  it('MC602 fails on a read-write mount', () => {
+    const s = native();
+    s.pods[0]!.spec.containers[0]!.volumeMounts![0]!.readOnly = false;
+    expect(one(s, 'MC602')).toMatchObject({ status: 'fail', message: 'kserve-container mounts mnt-models read-write' });
+  });
+  it('MC601 warns when no pod shows whether the gate is on and the version cannot tell', () => {
+    const s = native();
+    s.pods = [];
+    expect(one(s, 'MC601').status).toBe('warn');
+    s.cluster.featureGates = { ImageVolume: false };
+    expect(one(s, 'MC601').status).toBe('fail');
+    s.cluster.serverVersion = 'v1.30.4';
+    s.cluster.featureGates = null;
+    expect(one(s, 'MC601').message).toContain('no image volumes');
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, CAUSE_RULES, exitCode, ReportSchema, type CheckResult } from './report.ts';
+import { CATALOGUE } from './catalogue.ts';
+import { healthySnapshot } from './testing/fixtures.ts';
+
+const POD_A = 'pod/ns/a';
+const POD_B = 'pod/ns/b';
+const r = (id: CheckResult['id'], status: CheckResult['status'], object = POD_A): CheckResult => ({ id, status, object, message: `${id} ${status}`, evidence: {} });
+
+describe('buildReport', () => {
+  const snap = healthySnapshot();
+
+  it('links symptoms to the fault that explains them and puts root causes first', () => {
+    const report = buildReport(snap, [r('MC403', 'fail'), r('MC404', 'fail'), r('MC301', 'pass'), r('MC201', 'fail'), r('MC206', 'warn', 'inferenceservice/ns/x')]);
+    expect(report.findings.map((f) => [f.id, f.rootCause, f.causedBy ?? null])).toEqual([
+      ['MC201', true, null],
+      ['MC206', true, null],
+      ['MC403', false, 'MC201'],
+      ['MC404', false, 'MC201'],
+      ['MC301', false, null],
+    ]);
+    expect(report.summary).toEqual({ pass: 1, info: 0, warn: 1, fail: 3, skip: 0, rootCauses: 2 });
+  });
+
+  it('links pod-level faults only within the same pod', () => {
+    const report = buildReport(snap, [r('MC201', 'fail', POD_A), r('MC404', 'fail', POD_B)]);
+    expect(report.findings.find((f) => f.id === 'MC404')).toMatchObject({ rootCause: true });
+  });
+
+  it('links cluster-level faults to symptoms on any object, in chains', () => {
+    const report = buildReport(snap, [r('MC104', 'warn', 'configmap/kserve/c'), r('MC103', 'fail', 'inferenceservice/ns/x'), r('MC202', 'fail', POD_A)]);
+    expect(report.findings.map((f) => [f.id, f.causedBy ?? null])).toEqual([['MC104', null], ['MC103', 'MC104'], ['MC202', 'MC103']]);
+  });
+
+  it('does not treat a passing root as a cause', () => {
+    const report = buildReport(snap, [r('MC201', 'pass'), r('MC404', 'fail')]);
+    expect(report.findings.find((f) => f.id === 'MC404')).toMatchObject({ rootCause: true });
+  });
+
+  it('adds names from the catalogue and hints only to failing findings', () => {
+    const report = buildReport(snap, [r('MC201', 'fail'), r('MC205', 'pass')]);
+    expect(report.findings[0]).toMatchObject({ name: 'share-process-namespace', hint: expect.stringContaining('shareProcessNamespace') });
+    expect(report.findings[1]!.hint).toBeUndefined();
+  });
+
+  it('produces a report the schema accepts, with the targets and their pods', () => {
+    const report = buildReport(snap, [r('MC201', 'pass')]);
+    expect(ReportSchema.parse(report)).toEqual(report);
+    expect(report.targets).toEqual([{ kind: 'InferenceService', namespace: 'kserve-test', name: 'sklearn-iris-oci', pods: [{ name: snap.pods[0]!.metadata.name, phase: 'Running', ready: '2/2', restarts: 0 }] }]);
+  });
+
+  it('cause rules name only catalogue IDs and never a symptom as its own root', () => {
+    const ids = new Set<string>(CATALOGUE.map((e) => e.id));
+    for (const rule of CAUSE_RULES) {
+      expect(ids.has(rule.root)).toBe(true);
+      for (const s of rule.symptoms) expect(ids.has(s) && s !== rule.root).toBe(true);
+    }
+  });
+});
+
+describe('exitCode', () => {
+  const snap = healthySnapshot();
+  it('is 0 when nothing failed, 1 on a failure, 1 on a warning only with failOn warn', () => {
+    expect(exitCode(buildReport(snap, [r('MC201', 'pass')]))).toBe(0);
+    expect(exitCode(buildReport(snap, [r('MC201', 'fail')]))).toBe(1);
+    expect(exitCode(buildReport(snap, [r('MC206', 'warn')]))).toBe(0);
+    expect(exitCode(buildReport(snap, [r('MC206', 'warn')]), 'warn')).toBe(1);
+  });
+  it('is 4 when nothing failed but an API call or exec did', () => {
+    const gaps = { ...snap, gaps: [{ verb: 'list', resource: 'nodes', status: 403, message: 'forbidden' }] };
+    expect(exitCode(buildReport(gaps, [r('MC201', 'pass')]))).toBe(4);
+    expect(exitCode(buildReport(gaps, [r('MC201', 'fail')]))).toBe(1);
+    const noExec = { ...snap, execs: [{ namespace: 'ns', pod: 'a', container: 'kserve-container', outcome: 'skipped' as const, reason: 'forbidden' as const }] };
+    expect(buildReport(noExec, []).gaps).toEqual([{ source: 'exec', namespace: 'ns', pod: 'a', container: 'kserve-container', reason: 'forbidden' }]);
+    const offline = { ...snap, execs: [{ namespace: 'ns', pod: 'a', container: 'kserve-container', outcome: 'skipped' as const, reason: 'offline' as const }] };
+    expect(exitCode(buildReport(offline, []))).toBe(0);
+  });
+});
