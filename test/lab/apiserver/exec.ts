@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ExecRunner, KObject } from '../types.ts';
 import { ApiError, badRequest } from './errors.ts';
@@ -51,6 +52,8 @@ export const STREAM_PROTOCOLS: Readonly<Record<string, StreamProtocol>> = {
   'channel.k8s.io': { base64: false, statusJson: false, closeSignal: false },
   'base64.channel.k8s.io': { base64: true, statusJson: false, closeSignal: false },
 };
+
+const CLIENT_STREAM_SETUP_MS = 20;
 
 /** Outgoing data queued beyond this waits for the socket to drain (the runner's writes then block). */
 const HIGH_WATER_BYTES = 1 << 20;
@@ -144,6 +147,10 @@ async function runSession(ws: WebSocket, protocol: StreamProtocol, target: ExecT
   });
   ws.on('error', () => ws.terminate());
 
+  // kubectl registers its streams only after the handshake and drops frames for streams it does not know
+  // yet ("Unknown stream id 1, discarding message"). A real exec takes milliseconds to start (runc about
+  // 20 ms), which hides that race; an in-process command would not, so give the client the same head start.
+  await sleep(CLIENT_STREAM_SETUP_MS);
   // As the kubelet does: an empty message on the first output channel tells the client the streams are ready.
   const first = target.stdout ? CHANNEL.stdout : wantStderr ? CHANNEL.stderr : CHANNEL.status;
   send(first, Buffer.alloc(0));
