@@ -38,10 +38,10 @@ describe.skipIf(!enabled)('stand-in images', () => {
     return execa('chroot', [`--userspec=${user}`, root, ...(image.config.entrypoint ?? []), ...args], { reject: false });
   }
 
-  async function waitForHttp(url: string): Promise<Response> {
+  async function waitForHttp(url: string, headers: Record<string, string> = {}): Promise<Response> {
     for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
       try {
-        return await fetch(url);
+        return await fetch(url, { headers });
       } catch {
         // not listening yet
       }
@@ -160,6 +160,50 @@ describe.skipIf(!enabled)('stand-in images', () => {
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain(`Storage initialization failed: HTTP resource not found at '${http.url}/nope/model.joblib'.`);
     });
+  });
+
+  it('runs the queue-proxy stand-in: ready only once the user container listens, proxying everything else', async () => {
+    const store = createImageStore({ dir: join(dir, 'node'), registryHost: reg.host });
+    const queue = await store.pull(LAB_IMAGES.queueProxy, { policy: 'IfNotPresent' });
+    expect(queue.config).toMatchObject({ user: '65532', entrypoint: ['/ko-app/queue'] });
+    const [queuePort, userPort] = [++port, ++port];
+    const proc = execa('chroot', ['--userspec=65532:65532', await containerRoot(queue), '/ko-app/queue'], {
+      reject: false,
+      env: { QUEUE_SERVING_PORT: String(queuePort), USER_PORT: String(userPort) },
+    });
+    const probe = () => waitForHttp(`http://127.0.0.1:${queuePort}/`, { 'K-Network-Probe': 'queue' });
+    try {
+      expect((await probe()).status).toBe(503);
+      const root = await containerRoot(server);
+      mkdirSync(join(root, 'mnt/models'));
+      copyFileSync(join(model.rootfs, SKLEARN_MODEL_FILE.path), join(root, 'mnt/models/model.joblib'));
+      const user = run(server, root, ['--model_name=m', '--model_dir=/mnt/models', `--http_port=${userPort}`]);
+      try {
+        await waitForHttp(`http://127.0.0.1:${userPort}/`);
+        expect((await probe()).status).toBe(200);
+        // Requests without the probe header go through to the model server.
+        expect(await (await fetch(`http://127.0.0.1:${queuePort}/v1/models/m`)).json()).toEqual({ name: 'm', ready: true });
+      } finally {
+        user.kill();
+        await user;
+      }
+    } finally {
+      proc.kill();
+      await proc;
+    }
+  });
+
+  it('runs the controller stand-in, which answers its health probes', async () => {
+    const store = createImageStore({ dir: join(dir, 'node'), registryHost: reg.host });
+    const controller = await store.pull(LAB_IMAGES.controller('v0.20.0'), { policy: 'IfNotPresent' });
+    const healthPort = ++port;
+    const proc = execa('chroot', ['--userspec=65532:65532', await containerRoot(controller), '/manager'], { reject: false, env: { HEALTH_PROBE_ADDR: `:${healthPort}` } });
+    try {
+      expect(await (await waitForHttp(`http://127.0.0.1:${healthPort}/readyz`)).text()).toBe('ok');
+    } finally {
+      proc.kill();
+      await proc;
+    }
   });
 
   it('has a runtime image without any shell', async () => {
