@@ -20,6 +20,7 @@ import { startScheduler } from './controllers/scheduler.ts';
 import { registerKubelet } from './kubelet/register.ts';
 import { startKServeController } from './kserve/controller.ts';
 import { kservePodWebhook } from './kserve/webhook.ts';
+import { kserveInferenceServiceDefaulter } from './kserve/isvc-defaulter.ts';
 
 export interface LabServerOptions {
   stateDir: string;
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
     startKServeController(lab.store, { version: values['kserve-version']!, timeScale }),
   ]) lab.onShutdown(stop);
   lab.addAdmission(kservePodWebhook({ version: values['kserve-version']! }));
+  lab.addAdmission(kserveInferenceServiceDefaulter({ version: values['kserve-version']! }));
 
   await bootstrap(lab.store, { kserveVersion: values['kserve-version'] });
 

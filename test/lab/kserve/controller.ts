@@ -10,6 +10,7 @@ import type { KObject, LabStore } from '../types.ts';
 import { ConditionSet, type Condition, type ConditionStatus } from './conditions.ts';
 import { parseStorageInitializerConfig } from './config.ts';
 import { CONFIG_MAP_NAME } from './install.ts';
+import { readDeployConfig } from './isvc-defaulter.ts';
 import { KnativeServing, type KnativeServiceStatus, type TrafficTarget } from './knative.ts';
 import { KSERVE_CONTAINER, STORAGE_INITIALIZER, type Container, type PodSpec } from './pod-spec.ts';
 import { InvalidSpecError, predictorPod, type PredictorPod } from './runtime.ts';
@@ -85,9 +86,15 @@ export function startKServeController(store: LabStore, opts: KServeControllerOpt
     if (existing) clearTimeout(existing.timer);
     rechecks.set(key, { at, timer: setTimeout(() => { rechecks.delete(key); queue.add(key); }, ms) });
   };
+  // Reconcile errors are retried every 500 ms by the queue; each distinct one is logged once.
+  const logged = new Set<string>();
   const queue: WorkQueue = new WorkQueue(
     (key) => reconcile(store, key, { opts, b, knative, recheck, standardTemplates }),
-    (key, err) => console.error(`kserve-controller: ${key}: ${err instanceof Error ? err.message : String(err)}`),
+    (key, err) => {
+      const line = `kserve-controller: ${key}: ${err instanceof Error ? err.message : String(err)}`;
+      if (!logged.has(line)) console.error(line);
+      logged.add(line);
+    },
   );
   const enqueueOwner = (obj: KObject) => {
     const isvc = obj.metadata.labels?.[INFERENCE_SERVICE_LABEL];
@@ -109,17 +116,17 @@ export function startKServeController(store: LabStore, opts: KServeControllerOpt
   };
 }
 
-/** constants.ParseDeploymentMode and the annotation/config precedence of the controller. */
-function deploymentMode(isvc: KObject, configData: Record<string, string>, opts: KServeControllerOptions): Mode {
-  const fromConfig = () => {
-    try {
-      return (JSON.parse(configData.deploy ?? '{}') as { defaultDeploymentMode?: string }).defaultDeploymentMode;
-    } catch {
-      return undefined;
-    }
-  };
-  const raw = isvc.metadata.annotations?.['serving.kserve.io/deploymentMode'] ?? opts.deploymentMode ?? fromConfig() ?? 'Serverless';
-  return raw === 'RawDeployment' || raw === 'Standard' ? 'Standard' : 'Knative';
+/** utils.GetDeploymentMode: since v0.15.2 the mode recorded in the status wins (a mode never
+ *  changes after creation), then the annotation, then the `deploy` config (the lab's option first). */
+function deploymentMode(isvc: KObject, configData: Record<string, string>, opts: KServeControllerOptions, b: KServeBehaviour): Mode {
+  const normalize = (m: string): Mode => (m === 'RawDeployment' || m === 'Standard' ? 'Standard' : 'Knative');
+  const recorded = (isvc.status as IsvcStatus | undefined)?.deploymentMode;
+  if (b.statusRecordsDeploymentMode && recorded) return normalize(recorded);
+  const annotation = isvc.metadata.annotations?.['serving.kserve.io/deploymentMode'];
+  if (annotation && ['RawDeployment', 'Standard', 'Serverless', 'Knative'].includes(annotation)) return normalize(annotation);
+  if (opts.deploymentMode) return opts.deploymentMode;
+  // A malformed `deploy` throws: the real reconcile stops there too, and the status stays as it was.
+  return normalize(readDeployConfig(configData, opts.version).defaultDeploymentMode ?? 'Serverless');
 }
 
 function modeName(mode: Mode, b: KServeBehaviour): string {
@@ -143,7 +150,7 @@ async function reconcile(store: LabStore, key: string, ctx: ControllerContext): 
   if (!isvc || isvc.metadata.deletionTimestamp) return;
   const configMap = store.get('configmaps', controllerNamespace(store), CONFIG_MAP_NAME) as { data?: Record<string, string> } | undefined;
   const configData = configMap?.data ?? {};
-  const mode = deploymentMode(isvc, configData, opts);
+  const mode = deploymentMode(isvc, configData, opts, b);
   const status = structuredClone((isvc.status ?? {}) as IsvcStatus);
   const conditions = new ConditionSet(status.conditions, ['PredictorReady', 'IngressReady'], nowTimestamp);
   conditions.initialize();
