@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { CATALOGUE, entry, hintFor, type CheckId } from './catalogue.ts';
 import type { Snapshot, Pod } from './snapshot.ts';
+import { podsOfTarget } from './kserve/pod.ts';
 
 export const REPORT_API_VERSION = 'kubectl-modelcar/v1';
 
@@ -198,9 +199,7 @@ export function buildReport(snapshot: Snapshot, results: readonly CheckResult[])
     kind: 'InferenceService' as const,
     namespace: t.namespace,
     name: t.name,
-    pods: snapshot.pods
-      .filter((p) => p.metadata.namespace === t.namespace && p.metadata.labels?.['serving.kserve.io/inferenceservice'] === t.name)
-      .map(podSummary),
+    pods: podsOfTarget(snapshot.pods, t).map(podSummary),
   }));
 
   return {

@@ -146,6 +146,15 @@ describe('MC3xx', () => {
     expect(f).toMatchObject({ status: 'fail', evidence: { hintKey: 'pullSecret', registry: 'registry.local:5000' } });
   });
 
+  it('MC301 and MC302 do not fail a pod that is still pulling the model image', () => {
+    const s = healthySnapshot();
+    const pod = s.pods[0]!;
+    pod.status!.initContainerStatuses![0]!.state = { waiting: { reason: 'PodInitializing' } };
+    for (const c of pod.status!.containerStatuses!) c.state = { waiting: { reason: 'PodInitializing' } };
+    expect(one(s, 'MC301')).toMatchObject({ status: 'skip', evidence: { reason: 'modelcar is still starting (PodInitializing)' } });
+    expect(one(s, 'MC302').status).toBe('skip');
+  });
+
   it('MC302 says when the model image has no shell', () => {
     const s = healthySnapshot();
     s.pods[0]!.status!.initContainerStatuses![0]!.state = { terminated: { exitCode: 128, reason: 'StartError', message: 'exec: "sh": executable file not found in $PATH' } };

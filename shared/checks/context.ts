@@ -6,7 +6,7 @@ import type { CheckResult, Status } from '../report.ts';
 import type { Container, Deployment, Event, InferenceService, Pod, ReplicaSet, Revision, Snapshot, TargetRef } from '../snapshot.ts';
 import { effectiveOciMode, patchValue, readConfig, type OciMode, type StorageInitializerConfig } from '../kserve/config.ts';
 import { parseQuantity } from '../kserve/quantity.ts';
-import { imageOfUri, ISVC_LABEL, isNativeUri, ociSources, type ModelSource } from '../kserve/pod.ts';
+import { belongsTo, imageOfUri, isNativeUri, ociSources, podsOfTarget, type ModelSource } from '../kserve/pod.ts';
 import { parseVersion, type Version } from '../kserve/version.ts';
 
 export interface EventView {
@@ -132,11 +132,6 @@ export function findContainer(pod: Pod, name: string): Container | undefined {
   return pod.spec.containers.find((c) => c.name === name) ?? pod.spec.initContainers?.find((c) => c.name === name);
 }
 
-function belongs(obj: { metadata: { name: string; namespace?: string; labels?: Record<string, string> } }, t: TargetRef): boolean {
-  if (obj.metadata.namespace !== t.namespace) return false;
-  const label = obj.metadata.labels?.[ISVC_LABEL];
-  return label !== undefined ? label === t.name : obj.metadata.name.startsWith(`${t.name}-`);
-}
 
 function targetView(ctx: Omit<Context, 'targets'>, ref: TargetRef): TargetView {
   const s = ctx.snapshot;
@@ -147,10 +142,10 @@ function targetView(ctx: Omit<Context, 'targets'>, ref: TargetRef): TargetView {
     mode: isNativeUri(src.uri) ? ('native' as const) : src.uri.startsWith('oci://') ? mode : ('modelcar' as const),
     image: imageOfUri(src.uri),
   }));
-  const pods = s.pods.filter((p) => belongs(p, ref) && (!ref.pod || p.metadata.name === ref.pod));
-  const replicaSets = s.replicaSets.filter((r) => belongs(r, ref));
-  const deployments = s.deployments.filter((d) => belongs(d, ref));
-  const revisions = s.revisions.filter((r) => belongs(r, ref));
+  const pods = podsOfTarget(s.pods, ref);
+  const replicaSets = s.replicaSets.filter((r) => belongsTo(r, ref));
+  const deployments = s.deployments.filter((d) => belongsTo(d, ref));
+  const revisions = s.revisions.filter((r) => belongsTo(r, ref));
   const refusals: EventView[] = [
     ...[...replicaSets, ...deployments, ...revisions].flatMap((o) =>
       eventsOf(ctx, o.kind, o.metadata.namespace, o.metadata.name).items.filter((e) => e.reason === 'FailedCreate'),

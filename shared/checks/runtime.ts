@@ -51,6 +51,15 @@ function pullFailure(ctx: Context, pod: Pod, name: string, s: ContainerStatus | 
   };
 }
 
+/** Whether an init container of the pod has failed or cannot start (so PodInitializing will last). */
+function initFailed(pod: Pod): boolean {
+  return (pod.status?.initContainerStatuses ?? []).some((s) =>
+    (s.state?.terminated && s.state.terminated.exitCode !== 0) ||
+    (s.lastState?.terminated && s.lastState.terminated.exitCode !== 0 && !s.state?.terminated) ||
+    /BackOff|ErrImagePull|InvalidImageName|CreateContainerError|RunContainerError/.test(s.state?.waiting?.reason ?? ''),
+  );
+}
+
 function mc301(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
   return modelcarContainers(pod.spec).map(({ container }) => {
     const s = containerStatus(pod, container.name);
@@ -60,6 +69,10 @@ function mc301(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
     const pull = pullFailure(ctx, pod, container.name, s, container.image ?? '');
     const reason = s.state?.waiting?.reason ?? s.state?.terminated?.reason ?? '';
     const waitingForInit = reason === 'PodInitializing';
+    // Still starting is not a failure: waiting for init containers that have not failed, or being created without a pull error.
+    if (!pull && (reason === 'ContainerCreating' || (waitingForInit && !initFailed(pod)))) {
+      return skip('MC301', podRef(pod), `${container.name} is still starting (${reason})`, ev, container.name);
+    }
     const msg = `${container.name} is not running: ${stateText(s)}${pull?.['hintKey'] === 'pullSecret' ? `; the registry refused the credentials (no imagePullSecret for ${pull['registry']})` : ''}${waitingForInit ? ' (waiting for the init containers)' : ''}`;
     return result('MC301', 'fail', podRef(pod), msg, { ...ev, ...(pull ?? {}) }, container.name);
   });
@@ -89,7 +102,7 @@ function mc302(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
     const noShellText = [s.state?.waiting?.message, failedRun?.message, failedRun?.reason].find((m) => m && /executable file not found|no such file or directory|exec: "sh"|StartError|ContainerCannotRun/i.test(m));
     if (noShellText) return result('MC302', 'fail', podRef(pod), `${c.name} cannot run its check: ${noShellText} (the model image has no sh)`, { ...ev, hintKey: 'noShell' }, c.name);
     if (failedRun || s.state?.waiting?.reason === 'CrashLoopBackOff') return result('MC302', 'fail', podRef(pod), `${c.name} failed: ${stateText(s)}`, ev, c.name);
-    return result('MC302', 'pass', podRef(pod), `${c.name}: ${stateText(s)}`, ev, c.name);
+    return skip('MC302', podRef(pod), `${c.name} is still starting (${stateText(s)})`, ev, c.name);
   });
 }
 

@@ -1,6 +1,6 @@
 // What KServe's pod webhook makes of an oci:// pod (pkg/utils/storage.go ConfigureModelcarToContainer,
 // CreateModelcarContainer, CreateModelcarInitContainer), read back from a pod spec.
-import type { Container, InferenceService, Pod, PodSpec, ServingRuntime } from '../snapshot.ts';
+import type { Container, InferenceService, ObjectMeta, Pod, PodSpec, ServingRuntime, TargetRef } from '../snapshot.ts';
 import { atLeast, SINCE, type Version } from './version.ts';
 
 export const ISVC_LABEL = 'serving.kserve.io/inferenceservice';
@@ -11,6 +11,19 @@ export const RUNTIME_CONTAINER = 'kserve-container';
 export const WORKER_CONTAINER = 'worker-container';
 export const TRANSFORMER_CONTAINER = 'transformer-container';
 export const STORAGE_INITIALIZER = 'storage-initializer';
+
+/** Whether a pod, ReplicaSet, Deployment or Revision belongs to the InferenceService: its
+ *  `serving.kserve.io/inferenceservice` label, else a `<isvc>-` name prefix. */
+export function belongsTo(obj: { metadata: ObjectMeta }, t: Pick<TargetRef, 'namespace' | 'name'>): boolean {
+  if (obj.metadata.namespace !== t.namespace) return false;
+  const label = obj.metadata.labels?.[ISVC_LABEL];
+  return label !== undefined ? label === t.name : obj.metadata.name.startsWith(`${t.name}-`);
+}
+
+/** The target's pods (all components), or only `--pod` when it names one. */
+export function podsOfTarget(pods: readonly Pod[], t: TargetRef): Pod[] {
+  return pods.filter((p) => belongsTo(p, t) && (!t.pod || p.metadata.name === t.pod));
+}
 
 export function isOciUri(uri: string | undefined): boolean {
   return !!uri && /^oci(\+[a-z]+)?:\/\//.test(uri);
