@@ -47,7 +47,7 @@ export async function loadTokens(stateDir: string): Promise<TokenTable> {
   return table;
 }
 
-export function newToken(): string {
+function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 

@@ -5,8 +5,9 @@
 // kubectl prints "command terminated with exit code N".
 //
 // SPDY (POST with `Upgrade: SPDY/3.1`, what kubectl before 1.30 uses) is refused with 400 and a
-// Status saying to use kubectl 1.30+. kubectl 1.30+ tries WebSocket first and only falls back to SPDY
-// when the WebSocket upgrade itself fails, so with the lab's /version (minor >= 30) it never gets there.
+// Status; kubectl 1.29 then prints "Error from server (BadRequest): SPDY/3.1 upgrade is not supported
+// by the lab API server: ... use kubectl 1.30 or newer". kubectl 1.30+ tries WebSocket first and falls
+// back to SPDY only when the WebSocket upgrade itself fails, so against the lab it never sends SPDY.
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
