@@ -88,6 +88,19 @@ describe('table', () => {
   });
 });
 
+describe('skips', () => {
+  it('share one row per reason without -v, one row each with -v 1', () => {
+    const noPods = (id: CheckResult['id']): CheckResult => ({ id, status: 'skip', object: 'inferenceservice/kserve-test/sklearn-iris-oci', message: 'skipped: no pods', evidence: { reason: 'no pods' } });
+    const r = report([noPods('MC201'), noPods('MC202'), noPods('MC203'), passed]);
+    const text = renderReport(r, { output: 'table', color: false, width: 120 });
+    expect(text.match(/skipped: no pods/g)).toHaveLength(1);
+    expect(text).toContain('3 checks');
+    expect(text).toContain('MC201 MC202 MC203');
+    const verbose = renderReport(r, { output: 'table', color: false, width: 120, verbosity: 1 });
+    expect(verbose.match(/skipped: no pods/g)).toHaveLength(3);
+  });
+});
+
 describe('json and yaml', () => {
   it('print the Report object exactly, in the documented shape', () => {
     const r = report([denied, uidMismatch, passed]);

@@ -88,7 +88,7 @@ function renderTable(report: Report, opts: RenderOptions, p: Paint): string {
   if (visible.length > 0) {
     const table = new Table({
       head: ['', 'CHECK', 'FINDING'],
-      colWidths: [6, 24, width - 6 - 24 - 4],
+      colWidths: [6, 32, width - 6 - 32 - 4],
       wordWrap: true,
       style: { head: [], border: [], compact: false },
     });
@@ -97,7 +97,19 @@ function renderTable(report: Report, opts: RenderOptions, p: Paint): string {
     for (const object of objects) {
       table.push([{ colSpan: 3, content: p.bold(object) }]);
       const rows = visible.filter((f) => f.object === object).sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+      // Without -v, skips for the same reason share one row: "no pods" should not fill the screen.
+      const skipGroups = new Map<string, Finding[]>();
+      if (!verbose) for (const f of rows) if (f.status === 'skip') skipGroups.set(`${f.container ?? ''}\u0000${f.message}`, [...(skipGroups.get(`${f.container ?? ''}\u0000${f.message}`) ?? []), f]);
       for (const f of rows) {
+        if (!verbose && f.status === 'skip') {
+          const group = skipGroups.get(`${f.container ?? ''}\u0000${f.message}`)!;
+          if (group.length > 1) {
+            if (group[0] !== f) continue;
+            const ids = group.map((g) => g.id).join(' ');
+            table.push([statusLabel('skip', p), `${group.length} checks`, `${findingText(f, opts, p, undefined)}\n${p.dim(ids)}`]);
+            continue;
+          }
+        }
         let fixNumber: number | undefined;
         if (f.hint && (f.rootCause || f.status === 'fail' || f.status === 'warn')) {
           fixes.push(f);
