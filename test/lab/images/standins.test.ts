@@ -169,7 +169,13 @@ describe.skipIf(!enabled)('stand-in images', () => {
     const [queuePort, userPort] = [++port, ++port];
     const proc = execa('chroot', ['--userspec=65532:65532', await containerRoot(queue), '/ko-app/queue'], {
       reject: false,
-      env: { QUEUE_SERVING_PORT: String(queuePort), USER_PORT: String(userPort) },
+      env: {
+        QUEUE_SERVING_PORT: String(queuePort),
+        QUEUE_ADMIN_PORT: String(++port),
+        USER_PORT: String(userPort),
+        // Knative moves the user container's readiness probe here.
+        SERVING_READINESS_PROBE: JSON.stringify({ httpGet: { path: '/v2/health/ready', port: userPort, host: '127.0.0.1', scheme: 'HTTP' } }),
+      },
     });
     const probe = () => waitForHttp(`http://127.0.0.1:${queuePort}/`, { 'K-Network-Probe': 'queue' });
     try {

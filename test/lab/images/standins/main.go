@@ -10,10 +10,10 @@ import (
 )
 
 var programs = map[string]func(args []string) int{
-	"sklearnserver":       sklearnServer,
+	"sklearnserver":          sklearnServer,
 	"initializer-entrypoint": storageInitializer,
-	"queue":               queueProxy,
-	"manager":             controllerManager,
+	"queue":                  queueProxy,
+	"manager":                controllerManager,
 }
 
 func main() {
