@@ -41,7 +41,6 @@ export interface DeleteOptions {
 const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
 /** Namespaces the real server refuses to delete. */
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
-const HISTORY_LIMIT = 50_000;
 
 export function refOf(t: ResourceType): ResourceRef {
   return { plural: t.plural, group: t.group, kind: t.kind };
@@ -62,9 +61,15 @@ export class MemoryStore implements LabStore {
   private readonly dependents = new Map<string, Set<string>>();
   /** Event aggregation: key -> event name and namespace. */
   private readonly eventKeys = new Map<string, { namespace: string; name: string }>();
+  /** Makes event names unique when several are recorded while an admission is in flight (same ms, same rv). */
+  private eventSeq = 0;
 
-  constructor(registry = new ResourceRegistry()) {
+  /** How many changes watches can resume from; older resourceVersions get 410 Expired. */
+  private readonly historyLimit: number;
+
+  constructor(registry = new ResourceRegistry(), opts: { historyLimit?: number } = {}) {
     this.registry = registry;
+    this.historyLimit = opts.historyLimit ?? 50_000;
   }
 
   get resourceVersion(): number {
@@ -249,7 +254,7 @@ export class MemoryStore implements LabStore {
       await this.update('events', ev);
       return;
     }
-    const name = `${involved.metadata.name}.${(BigInt(Date.now()) * 1_000_000n + BigInt(this.rv % 1_000_000)).toString(16)}`;
+    const name = `${involved.metadata.name}.${(BigInt(Date.now()) * 1_000_000n + BigInt(++this.eventSeq % 1_000_000)).toString(16)}`;
     await this.create('events', {
       apiVersion: 'v1',
       kind: 'Event',
@@ -427,7 +432,7 @@ export class MemoryStore implements LabStore {
 
   private emit(c: Change): void {
     this.history.push(c);
-    if (this.history.length > HISTORY_LIMIT) this.history.splice(0, this.history.length - HISTORY_LIMIT / 2);
+    if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - Math.ceil(this.historyLimit / 2));
     for (const w of this.watchers) {
       if (w.resource === c.resource && (w.namespace === undefined || w.namespace === c.namespace)) {
         try { w.send(c); } catch { /* a failing watcher must not break writes */ }
