@@ -147,24 +147,30 @@ export class KnativeServing {
     return { ...base, configurationsReady: waiting, routesReady, ready: waiting };
   }
 
-  /** What Knative's revision reconciler reads from the Deployment and the user container's status. */
+  /** What Knative's revision reconciler (reconcile_resources.go) reads: the Deployment's
+   *  ReplicaFailure, then the first pod's scheduling and the user container's last termination, and
+   *  after the progress deadline its waiting reason. Sidecars such as modelcar are never looked at. */
   private revisionFailure(rev: RevisionState, pods: KObject[], ns: string, now: number): { reason: string; message: string } | undefined {
     const deployment = this.store.get(DEPLOYMENTS, ns, `${rev.name}-deployment`);
     const conditions = ((deployment?.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined)?.conditions) ?? [];
     const replicaFailure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
     if (replicaFailure) return { reason: replicaFailure.reason ?? 'FailedCreate', message: replicaFailure.message ?? '' };
-    for (const pod of pods) {
-      const statuses = ((pod.status as { containerStatuses?: ContainerStatus[] } | undefined)?.containerStatuses) ?? [];
-      // Only the user container counts (rev.Spec.GetContainer()): sidecars such as modelcar are not looked at.
-      const user = statuses.find((s) => s.name === KSERVE_CONTAINER);
-      const waiting = user?.state?.waiting;
-      if (waiting && ['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName'].includes(waiting.reason ?? '')) {
-        return { reason: waiting.reason!, message: waiting.message ?? '' };
-      }
+    const timedOut = now - rev.createdAt >= this.timings.progressDeadlineMs;
+    const pod = pods[0];
+    if (pod) {
+      const status = pod.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>; containerStatuses?: ContainerStatus[] } | undefined;
+      const unscheduled = status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+      if (unscheduled) return { reason: unscheduled.reason ?? '', message: unscheduled.message ?? '' };
+      const user = status?.containerStatuses?.find((s) => s.name === KSERVE_CONTAINER);
       const terminated = user?.lastState?.terminated;
-      if (terminated) return { reason: `ExitCode${terminated.exitCode}`, message: `Container failed with: ${terminated.message ?? ''}` };
+      if (terminated) {
+        const message = terminated.exitCode === 0 && !terminated.message ? 'container exited with no error' : terminated.message ?? '';
+        return { reason: `ExitCode${terminated.exitCode}`, message: `Container failed with: ${message}` };
+      }
+      const waiting = user?.state?.waiting;
+      if (waiting && timedOut) return { reason: waiting.reason ?? '', message: waiting.message ?? '' };
     }
-    if (now - rev.createdAt >= this.timings.progressDeadlineMs) return { reason: 'ProgressDeadlineExceeded', message: 'Initial scale was never achieved' };
+    if (timedOut) return { reason: 'ProgressDeadlineExceeded', message: 'Initial scale was never achieved' };
     return undefined;
   }
 

@@ -87,6 +87,13 @@ describe('KServe emulation in the lab (v0.20.0 install)', () => {
       expect(event.message).toBe(
         'Error creating: admission webhook "inferenceservice.kserve-webhook-server.pod-mutator" denied the request: panic: Unable to unmarshall storageInitializer json string due to invalid character \'}\' looking for beginning of object key string  [recovered]',
       );
+      // Knative marks the revision failed from the Deployment's ReplicaFailure; KServe propagates it.
+      const failed = await until('PredictorConfigurationReady False', async () => {
+        const o = await json(['get', 'isvc', '-n', NS, 'sklearn-iris-oci']);
+        return o?.status?.conditions?.find((c: { type: string; status: string }) => c.type === 'PredictorConfigurationReady' && c.status === 'False');
+      });
+      expect(failed.reason).toBe('RevisionFailed');
+      expect(failed.message).toMatch(/^Revision "sklearn-iris-oci-predictor-00001" failed with message: admission webhook "inferenceservice.kserve-webhook-server.pod-mutator" denied the request: panic: /);
     } finally {
       const restore = JSON.stringify([{ op: 'replace', path: '/data/storageInitializer', value: original }]);
       await kubectl(['patch', 'cm', '-n', 'kserve', 'inferenceservice-config', '--type=json', '-p', restore]);
