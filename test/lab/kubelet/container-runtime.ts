@@ -8,7 +8,7 @@ import type { ResultPromise } from 'execa';
 import { ContainerLogWriter } from './logs.ts';
 import { mountOverlay, unmountAll } from './mounts.ts';
 import { containerConfig, type ContainerConfigInput } from './oci-spec.ts';
-import { runcDelete, runcKill, runcLoggedError, runcRun } from './runc.ts';
+import { runcDelete, runcLoggedError, runcRun } from './runc.ts';
 import type { ContainerStateTerminated } from './pod-types.ts';
 import { sleep } from './node-context.ts';
 
@@ -37,6 +37,8 @@ export interface Instance {
   log: ContainerLogWriter;
   exited: Promise<ContainerStateTerminated>;
   running: boolean;
+  /** Sends a signal to the container's init process. */
+  signal(signal: 'TERM' | 'KILL'): void;
   /** SIGTERM, then SIGKILL once `graceMs` has passed; resolves when the process is gone. */
   stop(graceMs: number): Promise<ContainerStateTerminated>;
 }
@@ -125,12 +127,21 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     log,
     exited,
     running: true,
+    signal(signal: 'TERM' | 'KILL') {
+      // The container's init is a host process too: signalling it directly spares a runc start (~0.15 s).
+      if (!instance.running) return;
+      try {
+        process.kill(pid, `SIG${signal}`);
+      } catch {
+        // already gone
+      }
+    },
     async stop(graceMs: number) {
-      if (instance.running && graceMs <= 0) await runcKill(runcId, 'KILL');
+      if (instance.running && graceMs <= 0) instance.signal('KILL');
       else if (instance.running) {
-        await runcKill(runcId, 'TERM');
+        instance.signal('TERM');
         const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
-        if (timedOut && instance.running) await runcKill(runcId, 'KILL');
+        if (timedOut) instance.signal('KILL');
       }
       return exited;
     },

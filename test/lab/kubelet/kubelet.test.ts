@@ -11,7 +11,9 @@ import type { KObject } from '../types.ts';
 import { canRunPods, memoryLimitsSupported, startKubelet, type Kubelet } from './kubelet.ts';
 import { mountsUnder } from './mounts.ts';
 import type { Container, ContainerStatus, Pod } from './pod-types.ts';
-import { runcList, runcKill } from './runc.ts';
+import { runcList } from './runc.ts';
+import { FAULT_ANNOTATIONS } from './faults.ts';
+import { createServer } from 'node:net';
 import { testImageStore } from './test-images.ts';
 
 const can = canRunPods();
@@ -152,7 +154,6 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     expect(reasons).toContain('Started:spec.containers{modelcar}');
   });
 
-  const runcIdOf = (pod: Pod, name: string) => `${prefix}-${statusOf(pod, name)!.containerID!.slice('containerd://'.length, 'containerd://'.length + 24)}`;
 
   it('refuses /proc/<pid>/root across uids (runtime 1000 from the image, modelcar 1010)', async () => {
     const pod = await modelcarPod({});
@@ -185,12 +186,12 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     const link = async () => (await exec(pod, 'kserve-container', ['readlink', '/mnt/models'])).out.trim();
     const first = await waitFor('the link', link);
     // The first restart is immediate; the second crash waits out the 10 s back-off (1 s at timeScale 10).
-    await runcKill(runcIdOf(pod, 'modelcar'), 'KILL');
+    expect(await kubelet.killContainer('default', pod.metadata.name!, 'modelcar')).toBe(true);
     await waitFor('restart 1', () => statusOf(pod, 'modelcar')?.restartCount === 1 && statusOf(pod, 'modelcar')?.state.running);
     const second = await waitFor('a new link', async () => (await link()) !== first && link());
     expect(second).toMatch(/^\/proc\/\d+\/root\/models$/);
     expect((await exec(pod, 'kserve-container', ['ls', '/mnt/models/'])).out).toBe('model.joblib\n');
-    await runcKill(runcIdOf(pod, 'modelcar'), 'KILL');
+    expect(await kubelet.killContainer('default', pod.metadata.name!, 'modelcar')).toBe(true);
     const waiting = await waitFor('CrashLoopBackOff', () => statusOf(pod, 'modelcar')?.state.waiting);
     expect(waiting.reason).toBe('CrashLoopBackOff');
     expect(waiting.message).toBe(`back-off 10s restarting failed container=modelcar pod=${pod.metadata.name}_default(${pod.metadata.uid})`);
@@ -209,11 +210,12 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
 
   it('keeps a pod whose init container fails in Init:Error, then Init:CrashLoopBackOff', async () => {
     const pod = await createPod({
-      initContainers: [{ name: 'modelcar-init', image: MODEL_IMAGE, args: ['sh', '-c', 'echo "NOK: /models is empty"; exit 1'] }],
+      initContainers: [{ name: 'modelcar-init', image: MODEL_IMAGE, args: ['sh', '-c', 'echo "NOK: /models is empty"; exit 1'], terminationMessagePolicy: 'FallbackToLogsOnError' }],
       containers: [{ name: 'kserve-container', image: RUNTIME_IMAGE }],
     });
     const failed = await waitFor('init terminated', () => statusOf(pod, 'modelcar-init')?.state.terminated);
-    expect(failed).toMatchObject({ exitCode: 1, reason: 'Error' });
+    // FallbackToLogsOnError: the log's tail becomes the termination message.
+    expect(failed).toMatchObject({ exitCode: 1, reason: 'Error', message: 'NOK: /models is empty\n' });
     const looping = await waitFor('init back-off', () => statusOf(pod, 'modelcar-init')?.state.waiting?.reason === 'CrashLoopBackOff' && current(pod)!.status!);
     expect(looping.phase).toBe('Pending');
     expect(looping.conditions!.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [modelcar-init]' });
@@ -315,6 +317,62 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     await waitFor('pod gone', () => !current(pod));
     expect(Date.now() - started).toBeLessThan(2500); // well inside the grace period: TERM was handled
     expect(events(pod).map((e) => [e.reason, e.message])).toContainEqual(['Killing', 'Stopping container c']);
+  });
+
+  it('marks a container ready only once its HTTP readiness probe passes, with Unhealthy events before', async () => {
+    const port = await new Promise<number>((ok) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => ok(p));
+      });
+    });
+    const pod = await createPod({
+      containers: [{
+        name: 'web',
+        image: 'busybox:1.36',
+        command: ['sh', '-c', `mkdir -p /www && echo ok > /www/index.html && sleep 1 && exec httpd -f -p 127.0.0.1:${port} -h /www`],
+        readinessProbe: { httpGet: { path: '/', port }, periodSeconds: 2 },
+      }],
+    });
+    await waitFor('running', () => statusOf(pod, 'web')?.state.running);
+    expect(statusOf(pod, 'web')!.ready).toBe(false);
+    const ready = await waitFor('ready', () => current(pod)?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True'));
+    expect(ready).toBeDefined();
+    expect(events(pod).map((e) => [e.type, e.reason, e.message])).toContainEqual([
+      'Warning', 'Unhealthy', `Readiness probe failed: Get "http://127.0.0.1:${port}/": dial tcp 127.0.0.1:${port}: connect: connection refused`,
+    ]);
+  });
+
+  it('runs an ephemeral debug container in the target container\'s pid namespace', async () => {
+    const pod = await createPod({
+      shareProcessNamespace: false,
+      containers: [{ name: 'kserve-container', image: RUNTIME_IMAGE }, { name: 'modelcar', image: MODEL_IMAGE, command: ['sleep', '3600'] }],
+    });
+    await waitFor('running', () => allRunning(pod));
+    const live = current(pod)!;
+    await store.update('pods', {
+      ...live,
+      spec: { ...live.spec, ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36', command: ['sleep', 'infinity'], targetContainerName: 'modelcar' }] },
+    } as KObject, undefined, { subresource: 'ephemeralcontainers' } as never);
+    const s = await waitFor('ephemeral running', () => current(pod)?.status?.ephemeralContainerStatuses?.find((e) => e.name === 'debugger' && e.state.running));
+    expect(s.containerID).toMatch(/^containerd:\/\//);
+    // pid 1 in the debugger's view is the modelcar's process, not the runtime's.
+    expect((await exec(pod, 'debugger', ['cat', '/proc/1/cmdline'])).out).toBe('sleep\0' + '3600\0');
+    expect(events(pod).map((e) => `${e.reason}:${e.involvedObject.fieldPath}`)).toContain('Started:spec.ephemeralContainers{debugger}');
+  });
+
+  it('applies the read-only-rootfs and noexec-/tmp faults asked for by annotation', async () => {
+    const pod = await createPod({ containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', 'infinity'] }] });
+    await store.update('pods', { ...current(pod)!, metadata: { ...current(pod)!.metadata, annotations: { [FAULT_ANNOTATIONS.readonlyRootfs]: 'c', [FAULT_ANNOTATIONS.noexecTmp]: 'c' } } } as KObject);
+    // Faults apply from the next start: kill it and let the restart pick them up.
+    await waitFor('running', () => allRunning(pod));
+    await kubelet.killContainer('default', pod.metadata.name!, 'c');
+    await waitFor('restarted', () => statusOf(pod, 'c')?.restartCount === 1 && statusOf(pod, 'c')?.state.running);
+    const touch = await exec(pod, 'c', ['touch', '/marker']);
+    expect(touch.err).toBe("touch: /marker: Read-only file system\n");
+    const noexec = await exec(pod, 'c', ['sh', '-c', 'cp /bin/busybox /tmp/bb && /tmp/bb true']);
+    expect(noexec).toMatchObject({ code: 126 });
+    expect(noexec.err).toContain('Permission denied');
   });
 
   it('runs a 3-container pod and stops leaving no runc container or mount behind', async () => {

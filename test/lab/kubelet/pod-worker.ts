@@ -18,6 +18,7 @@ import { podDescription, type Container, type ContainerStateTerminated, type Pod
 import { runProbe } from './probes.ts';
 import { parseQuantity } from './quantity.ts';
 import { buildPodStatus, type ContainerView } from './status.ts';
+import { containerFaults } from './faults.ts';
 import { UnknownUserError, resolveUser } from './user.ts';
 import { prepareVolumes, MountError, type PreparedVolume } from './volumes.ts';
 import { execa } from 'execa';
@@ -473,7 +474,9 @@ export class PodWorker {
     const logDir = join(this.dir, 'logs', c.name);
     mkdirSync(logDir, { recursive: true });
     const logPath = join(logDir, `${n}.log`);
+    const faults = containerFaults(this.pod, c.name);
     const mounts = [...this.writeEtcFiles(), ...this.mountsFor(rec)];
+    if (faults.noexecTmp) mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'mode=1777'] });
     this.event('Normal', 'Created', `Created container: ${c.name}`, rec);
     const instance = await startInstance({
       imageRootfs: image.rootfs,
@@ -483,7 +486,7 @@ export class PodWorker {
       runcPrefix: this.ctx.namePrefix,
       terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
       fallbackToLogsOnError: c.terminationMessagePolicy === 'FallbackToLogsOnError',
-      readonlyRootfs: c.securityContext?.readOnlyRootFilesystem ?? false,
+      readonlyRootfs: (c.securityContext?.readOnlyRootFilesystem ?? false) || faults.readonlyRootfs,
       argv,
       env: processEnvironment(this.hostname(), image.config.env, specEnv),
       cwd: c.workingDir ?? image.config.workingDir ?? '/',
@@ -569,6 +572,8 @@ export class PodWorker {
   terminate(graceMs = this.gracePeriodMs()): Promise<void> {
     this.terminating ??= (async () => {
       this.abort.abort();
+      // Without a grace period nothing waits for the containers: the sandbox goes down with them.
+      if (graceMs <= 0) this.sandbox?.signal('KILL');
       const all = [...this.ephemeral, ...this.containers, ...this.init];
       await Promise.all(
         all.map(async (rec) => {
@@ -600,6 +605,14 @@ export class PodWorker {
       await del('pods', namespace, name!, SYSTEM_USER, { gracePeriodSeconds: 0 }).catch(() => undefined);
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Kills a container's process now (a fault, or a test's crash); the restart policy then applies as usual. */
+  async kill(container: string, signal: 'TERM' | 'KILL'): Promise<boolean> {
+    const instance = this.running(container);
+    if (!instance) return false;
+    instance.signal(signal);
+    return true;
   }
 
   /** The running instance of a container, for exec. */

@@ -7,7 +7,7 @@ import { LAB_NODE } from '../bootstrap.ts';
 import { createImageStore } from '../images/store.ts';
 import { registryInfo } from '../registry/lab-registries.ts';
 import type { ExecRunner, ImageStore, LabStore, LogSource } from '../types.ts';
-import { canRunPods, startKubelet } from './kubelet.ts';
+import { canRunPods, startKubelet, type Kubelet } from './kubelet.ts';
 
 export interface KubeletHost {
   store: LabStore & { gracefulPodDeletion: boolean };
@@ -30,14 +30,14 @@ function nodeImages(stateDir: string): ImageStore | string {
   }
 }
 
-/** Starts the kubelet for node `lab-node` and plugs its exec and logs into the API server. Returns whether it runs. */
-export async function registerKubelet(lab: KubeletHost, opts: { stateDir: string; timeScale: number; images?: ImageStore }): Promise<boolean> {
+/** Starts the kubelet for node `lab-node` and plugs its exec and logs into the API server; undefined when pods cannot run here. */
+export async function registerKubelet(lab: KubeletHost, opts: { stateDir: string; timeScale: number; images?: ImageStore }): Promise<Kubelet | undefined> {
   const can = canRunPods();
   const images = opts.images ?? (can.ok ? nodeImages(opts.stateDir) : undefined);
   const reason = !can.ok ? can.reason : typeof images === 'string' ? images : undefined;
   if (reason || !images || typeof images === 'string') {
     console.error(`lab: pods will not run (${reason}); exec uses the in-process runner`);
-    return false;
+    return undefined;
   }
   const kubelet = await startKubelet(lab.store, {
     nodeName: LAB_NODE,
@@ -53,5 +53,5 @@ export async function registerKubelet(lab: KubeletHost, opts: { stateDir: string
   lab.setExecRunner(kubelet.execRunner);
   lab.setLogSource(kubelet.logSource);
   lab.onShutdown(() => kubelet.stop());
-  return true;
+  return kubelet;
 }
