@@ -130,6 +130,16 @@ describe('MC2xx', () => {
     expect(one(s, 'MC209').status).toBe('warn');
   });
 
+  it('without pods, checks what the config and the template decide and skips the rest', () => {
+    const { uidModelcar: _, ...noUid } = V20_STORAGE_INITIALIZER;
+    const s = healthySnapshot({ storageInitializer: { ...noUid, memoryModelcar: '8Mi' } });
+    s.pods = [];
+    s.deployments[0]!.spec!.template = { spec: { containers: [{ name: 'kserve-container', securityContext: { runAsUser: 1000 } }] } };
+    expect(one(s, 'MC209')).toMatchObject({ status: 'warn', evidence: { source: 'storageInitializer (no pod)', suggested: '32Mi' } });
+    expect(one(s, 'MC205')).toMatchObject({ status: 'warn', evidence: { runtimeUid: { value: 1000, source: 'container' } } });
+    expect(one(s, 'MC201').evidence['reason']).toMatch(/^no pods; KServe adds the modelcar at pod admission/);
+  });
+
   it('MC210 fails on uidModelcar outside the OpenShift range before any pod is refused', () => {
     const s = healthySnapshot();
     s.namespaces[0]!.metadata.annotations = { 'openshift.io/sa.scc.uid-range': '1000660000/10000' };

@@ -1,6 +1,7 @@
 // MC2xx: the pod specification as admitted (static; works offline).
 import type { CheckResult } from '../report.ts';
-import type { Pod } from '../snapshot.ts';
+import type { Pod, PodSpec } from '../snapshot.ts';
+import { modelcarResources } from '../kserve/config.ts';
 import { effectiveIds, mainRuntimeContainer, modelcarContainers, parentDir, runtimeContainers, STORAGE_INITIALIZER, type ModelcarContainer } from '../kserve/pod.ts';
 import { parseQuantity } from '../kserve/quantity.ts';
 import { atLeast, SINCE } from '../kserve/version.ts';
@@ -197,14 +198,49 @@ function mc210(ctx: Context, t: TargetView): CheckResult {
   return result('MC210', 'pass', object, uid === null ? 'uidModelcar is unset: the SCC assigns a UID from the range' : `uidModelcar ${uid} is inside ${range}`, ev);
 }
 
-const POD_CHECKS = ['MC201', 'MC202', 'MC203', 'MC204', 'MC205', 'MC209'] as const;
+/** The pod template of the target's Deployment or Knative Revision, when there is no pod. */
+function template(t: TargetView): { spec: PodSpec; from: string } | null {
+  const d = t.deployments.find((x) => x.spec?.template?.spec);
+  if (d) return { spec: d.spec!.template!.spec, from: `deployment/${d.metadata.namespace}/${d.metadata.name} spec.template` };
+  const r = t.revisions.find((x) => x.spec?.containers);
+  if (r) return { spec: r.spec as PodSpec, from: `revision/${r.metadata.namespace}/${r.metadata.name} spec` };
+  return null;
+}
+
+/** Spec checks without a pod: KServe adds the modelcar at pod admission, so the template never
+ *  shows it; what the config and the template together decide is still checked. */
+function withoutPods(ctx: Context, t: TargetView): CheckResult[] {
+  const reason = t.noPodsReason ?? 'no pods';
+  const injected = `${reason}; KServe adds the modelcar at pod admission, so no template shows it`;
+  const out = (['MC201', 'MC202', 'MC203', 'MC204'] as const).map((id) => skip(id, t.object, injected));
+  const c = ctx.validConfig;
+  if (!c || !usesModelcar(t)) return [...out, ...(['MC205', 'MC209'] as const).map((id) => skip(id, t.object, reason))];
+  const { cpu, memory } = modelcarResources(c);
+  const low = [parseQuantity(memory)! < 15 * 2 ** 20 ? `memoryModelcar ${memory} is below KServe's default 15Mi` : '', parseQuantity(cpu)! < 0.01 ? `cpuModelcar ${cpu} is below KServe's default 10m` : ''].filter(Boolean);
+  const resEv = { namespace: t.ref.namespace, isvc: t.ref.name, source: 'storageInitializer (no pod)', cpuModelcar: cpu, memoryModelcar: memory, suggested: suggestedModelcarMemory(memory), ...patchEvidence(ctx, { memoryModelcar: suggestedModelcarMemory(memory) }) };
+  out.push(low.length ? result('MC209', 'warn', t.object, low.join('; '), resEv) : result('MC209', 'pass', t.object, `modelcars will get ${cpu} CPU / ${memory} memory`, resEv));
+  const tpl = template(t);
+  const runtime = tpl ? mainRuntimeContainer(tpl.spec) : undefined;
+  if (c.uidModelcar !== null) {
+    out.push(result('MC205', 'pass', t.object, `uidModelcar ${c.uidModelcar}: KServe will run the runtime and modelcar as ${c.uidModelcar}`, { namespace: t.ref.namespace, isvc: t.ref.name, source: 'storageInitializer uidModelcar (no pod)', uidModelcar: c.uidModelcar }));
+  } else if (tpl && runtime) {
+    const uid = effectiveIds(tpl.spec, runtime).uid;
+    out.push(result('MC205', 'warn', t.object, `uidModelcar is unset: ${runtime.name} will run as ${uid.value ?? "its image's user"}, the modelcar as its image's user, which the spec does not show`, {
+      namespace: t.ref.namespace, isvc: t.ref.name, source: tpl.from, runtimeUid: uid, runtimeContainer: runtime.name, unknownContainer: 'modelcar',
+      ...(uid.value !== null ? { suggestedUid: uid.value, ...patchEvidence(ctx, { uidModelcar: uid.value }) } : {}),
+    }));
+  } else {
+    out.push(skip('MC205', t.object, reason));
+  }
+  return out;
+}
 
 export function checkSpec(ctx: Context): CheckResult[] {
   const out: CheckResult[] = [];
   for (const t of ctx.targets) {
     out.push(...mc206(t), mc207(t), mc208(t, ctx), mc210(ctx, t));
     if (t.pods.length === 0) {
-      out.push(...POD_CHECKS.map((id) => skip(id, t.object, t.noPodsReason ?? 'no pods')));
+      out.push(...withoutPods(ctx, t));
       continue;
     }
     for (const pod of t.pods) {
