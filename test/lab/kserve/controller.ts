@@ -102,7 +102,9 @@ export function startKServeController(store: LabStore, opts: KServeControllerOpt
   };
   const stops = [
     store.watch(ISVC, undefined, (ev) => {
-      if (ev.type === 'DELETED') knative.forget(ev.object.metadata.namespace!, `${ev.object.metadata.name}-predictor`);
+      if (ev.type === 'DELETED') {
+        for (const component of ['predictor', 'transformer']) knative.forget(ev.object.metadata.namespace!, `${ev.object.metadata.name}-${component}`);
+      }
       else queue.add(nsKey(ev.object.metadata.namespace, ev.object.metadata.name!));
     }),
     store.watch('pods', undefined, (ev) => enqueueOwner(ev.object)),
@@ -173,7 +175,7 @@ async function reconcile(store: LabStore, key: string, ctx: ControllerContext): 
     await finish();
     return;
   }
-  if (b.configInTypesPackage && predictor.runtime) {
+  if (b.runtimeNameInStatus && predictor.runtime) {
     // v0.16+: status.servingRuntimeName / clusterServingRuntimeName (predictor.go).
     status.clusterServingRuntimeName = predictor.runtime.clusterScoped ? predictor.runtime.name : '';
     status.servingRuntimeName = predictor.runtime.clusterScoped ? '' : predictor.runtime.name;
@@ -182,9 +184,10 @@ async function reconcile(store: LabStore, key: string, ctx: ControllerContext): 
   }
   applyStorageUris(predictor, configData, opts.version, b);
 
+  // controller.go reconciles the predictor first, then the transformer.
   const components: Array<[ComponentName, PredictorPod]> = [['predictor', predictor]];
   const transformer = transformerPod(isvc);
-  if (transformer) components.unshift(['transformer', transformer]);
+  if (transformer) components.push(['transformer', transformer]);
 
   let recheckInMs: number | undefined;
   let predictorKsvc: KnativeServiceStatus | undefined;

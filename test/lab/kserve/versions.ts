@@ -63,6 +63,8 @@ export interface KServeBehaviour {
   /** Since v0.15.0 PropagateModelStatus checks storage-initializer before Ready, counts ready pods,
    *  and reports FailedToLoad at zero pods when a Knative condition is False. */
   modelStatusChecksInitFirst: boolean;
+  /** status.servingRuntimeName / clusterServingRuntimeName since v0.16.0 (predictor.go). */
+  runtimeNameInStatus: boolean;
   /** utils.GetDeploymentMode prefers status.deploymentMode since v0.15.2. */
   statusRecordsDeploymentMode: boolean;
   /** The InferenceServiceNotReady event lists the False conditions since v0.14.0 (controller.go). */
@@ -91,6 +93,7 @@ export function kserveBehaviour(version: string): KServeBehaviour {
     deploymentModeNames: v('v0.16.0') ? 'Knative/Standard' : 'Serverless/RawDeployment',
     stoppedCondition: v('v0.16.0'),
     modelStatusChecksInitFirst: v('v0.15.0'),
+    runtimeNameInStatus: v('v0.16.0'),
     statusRecordsDeploymentMode: v('v0.15.2'),
     notReadyEventNamesConditions: v('v0.14.0'),
   };
