@@ -193,6 +193,22 @@ describe('v0.15.2 (storage_initializer_injector.go @ v0.15.2)', () => {
     });
   });
 
+  it('http:// with modelcars on: storage-initializer without the runtime securityContext (copy removed in v0.14)', () => {
+    const pod = mutatePod(seedPod({ uri: 's3://bucket/iris', runtime: { securityContext: HARDENED } }), configData('v0.15.2'), 'v0.15.2');
+    expect(spec(pod).initContainers).toEqual([
+      {
+        name: 'storage-initializer',
+        image: 'kserve/storage-initializer:latest',
+        args: ['s3://bucket/iris', '/mnt/models'],
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        volumeMounts: [{ name: 'kserve-provision-location', mountPath: '/mnt/models' }],
+        resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '100m', memory: '100Mi' } },
+      },
+    ]);
+    expect(container(pod, 'kserve-container')!.securityContext).toEqual(HARDENED);
+    expect(container(pod, 'modelcar')).toBeUndefined();
+  });
+
   it('the modelcar path has no worker-container fallback yet', () => {
     expect(() => mutatePod(seedPod({ runtimeName: 'worker-container' }), configData('v0.15.2'), 'v0.15.2')).toThrow(
       new WebhookError('no container found with name kserve-container'),
