@@ -207,6 +207,18 @@ describe('exec over WebSocket', { timeout: 20_000 }, () => {
     ws.terminate();
   }, 30_000);
 
+  it('survives a client that goes away mid-command, and serves the next one', async () => {
+    const ws = new WebSocket(`${lab.url}${execPath(['cat'], { stdin: true })}`, ['v5.channel.k8s.io'], { ca: pki.caCertPem });
+    await new Promise((resolve) => ws.on('open', resolve));
+    ws.pause();
+    for (let i = 0; i < 8; i++) ws.send(Buffer.concat([Buffer.of(0), Buffer.alloc(1 << 20, 1)]));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    ws.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await rawExec(lab.url, pki.caCertPem, ['v5.channel.k8s.io'], ['echo', 'still here']);
+    expect(next.stdout.toString()).toBe('still here\n');
+  });
+
   describe('through client-node', () => {
     const kubeConfig = (url: string) => {
       const kc = new KubeConfig();

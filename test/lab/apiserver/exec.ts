@@ -176,15 +176,20 @@ function decodeFrame(data: RawData, isBinary: boolean, base64: boolean): { chann
   return { channel: buf[0] ?? -1, payload: buf.subarray(1) };
 }
 
-/** A Writable that sends each chunk on `channel` and holds the writer back while the socket is full. */
+/** A Writable that sends each chunk on `channel` and holds the writer back while the socket is full.
+ *  A socket the client closed destroys it without an error: runners need not listen for 'error'. */
 function channelWriter(channel: number, send: (channel: number, data: Buffer, done?: (err?: Error) => void) => void, ws: WebSocket): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
+      const sent = (err?: Error) => err && this.destroy();
       if (ws.bufferedAmount + chunk.length <= HIGH_WATER_BYTES) {
-        send(channel, chunk, (err) => err && this.destroy(err));
+        send(channel, chunk, sent);
         callback();
       } else {
-        send(channel, chunk, (err) => callback(err ?? null));
+        send(channel, chunk, (err) => {
+          sent(err);
+          callback();
+        });
       }
     },
   });

@@ -78,8 +78,17 @@ function discard(): Writable {
   return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }
 
+/** Writes with backpressure; fails once the client is gone (the exec session destroys its streams). */
 async function write(out: Writable, data: string | Buffer): Promise<void> {
-  if (!out.write(data)) await once(out, 'drain');
+  if (out.destroyed) throw new Error('the exec client went away');
+  if (out.write(data)) return;
+  const waiting = new AbortController();
+  try {
+    await Promise.race([once(out, 'drain', { signal: waiting.signal }), once(out, 'close', { signal: waiting.signal })]);
+  } finally {
+    waiting.abort();
+  }
+  if (out.destroyed) throw new Error('the exec client went away');
 }
 
 /** Reads stdin in order across several commands; bytes a command did not consume stay for the next. */
