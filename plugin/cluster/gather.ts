@@ -315,7 +315,8 @@ export async function gather(client: KubeClient, target: GatherTarget, opts: Gat
         return { cm: null, absence: err instanceof ForbiddenError ? ('forbidden' as const) : ('error' as const) };
       },
     ),
-    Promise.all(nodeNames.map((n) => rec.attempt({ verb: 'get', resource: 'nodes', name: n }, () => client.getNode(n), undefined))),
+    // A node that is gone is an answer (the pod outlived it), not a gap.
+    Promise.all(nodeNames.map((n) => rec.attempt({ verb: 'get', resource: 'nodes', name: n }, () => client.getNode(n), undefined, true))),
     Promise.all(selected.map((p) => gatherLogs(client, p, tail))),
   ]);
   snap.kserve.configMap = configMap.cm;
