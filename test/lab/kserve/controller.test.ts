@@ -203,6 +203,15 @@ describe('Standard mode and older releases', () => {
     expect(status(store).deploymentMode).toBe('Standard');
   });
 
+  it('v0.15.2: copies only once Loaded, counting pods', async () => {
+    const store = await lab({ version: 'v0.15.2' });
+    await store.create(ISVC, seedIsvc());
+    await podOf(store, 'sklearn-iris-oci-predictor-00001-deployment', { phase: 'Pending', containerStatuses: [{ name: 'kserve-container', state: { waiting: { reason: 'ContainerCreating' } } }] });
+    await until('Pending', () => status(store)?.modelStatus?.states?.targetModelState === 'Pending');
+    expect(status(store).modelStatus).not.toHaveProperty('copies');
+    expect(status(store).deploymentMode).toBe('Serverless');
+  });
+
   it('v0.13.0 names the mode Serverless, has no Stopped condition and no copies before Loaded', async () => {
     const store = await lab({ version: 'v0.13.0' });
     await store.create(ISVC, seedIsvc());

@@ -211,7 +211,7 @@ async function reconcile(store: LabStore, key: string, ctx: ControllerContext): 
   }
 
   const pods = componentPods(store, isvc, mode, status.components?.predictor?.latestCreatedRevision);
-  if (b.modelStatusChecksInitFirst) propagateModelStatus(status, conditions, pods, mode, predictorKsvc);
+  if (b.modelStatusChecksInitFirst) propagateModelStatus(status, conditions, pods, mode, predictorKsvc, b);
   else propagateModelStatusV013(status, conditions, pods, mode);
 
   if (b.stoppedCondition && !conditions.get('Stopped')) conditions.apply('Stopped', { status: 'False' });
@@ -457,12 +457,13 @@ function propagateModelStatusV013(status: IsvcStatus, conditions: ConditionSet, 
   runtimeContainerState(status, pods[0]!);
 }
 
-/** PropagateModelStatus since v0.15: ready copies counted always, a zero-pod Knative service with a
- *  False condition is FailedToLoad, storage-initializer checked before Ready. */
-function propagateModelStatus(status: IsvcStatus, conditions: ConditionSet, pods: KObject[], mode: Mode, ksvc: KnativeServiceStatus | undefined): void {
+/** PropagateModelStatus since v0.15: a zero-pod Knative service with a False condition is
+ *  FailedToLoad, storage-initializer checked before Ready; from v0.16 ready copies counted always. */
+function propagateModelStatus(status: IsvcStatus, conditions: ConditionSet, pods: KObject[], mode: Mode, ksvc: KnativeServiceStatus | undefined, b: KServeBehaviour): void {
   const m: ModelStatus = (status.modelStatus ??= { transitionStatus: '' });
   const readyCopies = pods.filter(isPodReady).length;
-  m.copies = { failedCopies: 0, ...(readyCopies ? { totalCopies: readyCopies } : {}) };
+  if (b.modelCopiesCountReady) m.copies = { failedCopies: 0, ...(readyCopies ? { totalCopies: readyCopies } : {}) };
+  const loadedCopies = b.modelCopiesCountReady ? undefined : pods.length;
   if (pods.length === 0) {
     const failed = mode === 'Knative' && ksvc && [ksvc.ready, ksvc.configurationsReady, ksvc.routesReady].some((c) => c.status === 'False');
     return updateModelState(status, failed ? 'FailedToLoad' : 'Pending');
@@ -470,7 +471,7 @@ function propagateModelStatus(status: IsvcStatus, conditions: ConditionSet, pods
   const init = initContainerState(pods[0]!);
   if (init?.state === 'Loading' && init.restarted) return; // requeued: may be looping between error and running
   if (init) return updateModelState(status, init.state, init.info);
-  if (isReady(status, conditions, mode)) return updateModelState(status, 'Loaded');
+  if (isReady(status, conditions, mode)) return updateModelState(status, 'Loaded', undefined, loadedCopies);
   runtimeContainerState(status, pods[0]!);
 }
 

@@ -60,9 +60,12 @@ export interface KServeBehaviour {
   /** Knative/Standard names since v0.16.0 (constants.ParseDeploymentMode); `Stopped` condition since v0.16.0. */
   deploymentModeNames: 'Serverless/RawDeployment' | 'Knative/Standard';
   stoppedCondition: boolean;
-  /** Since v0.15.0 PropagateModelStatus checks storage-initializer before Ready, counts ready pods,
-   *  and reports FailedToLoad at zero pods when a Knative condition is False. */
+  /** Since v0.15.0 PropagateModelStatus checks storage-initializer before Ready and reports
+   *  FailedToLoad at zero pods when a Knative condition is False. */
   modelStatusChecksInitFirst: boolean;
+  /** Since v0.16.0 modelStatus.copies.totalCopies counts ready pods at every reconcile; before, it is
+   *  set only on Loaded, to the number of pods. */
+  modelCopiesCountReady: boolean;
   /** status.servingRuntimeName / clusterServingRuntimeName since v0.16.0 (predictor.go). */
   runtimeNameInStatus: boolean;
   /** utils.GetDeploymentMode prefers status.deploymentMode since v0.15.2. */
@@ -93,6 +96,7 @@ export function kserveBehaviour(version: string): KServeBehaviour {
     deploymentModeNames: v('v0.16.0') ? 'Knative/Standard' : 'Serverless/RawDeployment',
     stoppedCondition: v('v0.16.0'),
     modelStatusChecksInitFirst: v('v0.15.0'),
+    modelCopiesCountReady: v('v0.16.0'),
     runtimeNameInStatus: v('v0.16.0'),
     statusRecordsDeploymentMode: v('v0.15.2'),
     notReadyEventNamesConditions: v('v0.14.0'),
