@@ -92,6 +92,12 @@ describe('MC2xx', () => {
     expect(one(s, 'MC203').status).toBe('warn');
   });
 
+  it('MC203 reads an old KServe from the pod spec when the version is unknown', () => {
+    const s = healthySnapshot({ version: 'v0.13.0' });
+    s.kserve.controllerVersion = { version: null, source: 'unknown' };
+    expect(one(s, 'MC203')).toMatchObject({ status: 'info', evidence: { from: 'pod spec' } });
+  });
+
   it('MC204 fails when the runtime does not mount the provision volume at the parent of the model path', () => {
     const s = healthySnapshot();
     s.pods[0]!.spec.containers[0]!.volumeMounts = [{ name: 'kserve-provision-location', mountPath: '/mnt/models' }];

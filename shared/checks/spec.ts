@@ -51,9 +51,10 @@ function mc203(ctx: Context, t: TargetView, pod: Pod, mcs: ModelcarContainer[]):
   return mcs.map((mc) => {
     const ev = { ...podEvidence(t, pod), modelcar: mc.container.name, controllerVersion: ctx.versionEvidence };
     if (mc.init) return result('MC203', 'pass', podRef(pod), `${mc.init.name} pre-fetches the image`, ev);
-    const old = ctx.version !== null && !atLeast(ctx.version, SINCE.modelcarInit);
+    // Before v0.14 there was no modelcar-init; with the version unknown, `ln -s` (before v0.15) plus no init says the same.
+    const old = ctx.version !== null ? !atLeast(ctx.version, SINCE.modelcarInit) : mc.lnForce === false;
     return old
-      ? result('MC203', 'info', podRef(pod), `no modelcar-init: KServe ${ctx.versionEvidence.version} predates it (${SINCE.modelcarInit})`, { ...ev, hintKey: 'old' })
+      ? result('MC203', 'info', podRef(pod), `no modelcar-init: ${ctx.version ? `KServe ${ctx.versionEvidence.version}` : 'the pod spec (ln -s) shows a KServe that'} predates it (${SINCE.modelcarInit})`, { ...ev, hintKey: 'old', from: ctx.version ? 'controller version' : 'pod spec' })
       : result('MC203', 'warn', podRef(pod), `no modelcar-init init container for ${mc.container.name} (KServe adds it since ${SINCE.modelcarInit}): the pod was admitted by an older webhook or edited`, ev);
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveIds, modelcarContainers, parseLinkCommand, runtimeContainers } from './pod.ts';
+import { effectiveIds, modelcarContainers, parseLinkCommand, runtimeContainers, servingRuntimeContainer } from './pod.ts';
 import { parseVersion, versionFromImage } from './version.ts';
-import type { PodSpec } from '../snapshot.ts';
+import type { InferenceService, PodSpec, ServingRuntime } from '../snapshot.ts';
 
 describe('parseLinkCommand', () => {
   it('reads the v0.20 default with $$$$ as stored in the API object', () => {
@@ -53,5 +53,23 @@ describe('versions', () => {
     expect(versionFromImage('registry:5000/kserve-controller@sha256:abc')).toBeNull();
     expect(versionFromImage('quay.io/x/kserve-controller:latest')).toBeNull();
     expect(parseVersion('v0.17.1-rc0')).toEqual([0, 17, 1]);
+  });
+});
+
+describe('servingRuntimeContainer', () => {
+  const rt = (name: string, priority: number | undefined, autoSelect = true): ServingRuntime => ({
+    apiVersion: 'serving.kserve.io/v1alpha1', kind: 'ClusterServingRuntime', metadata: { name },
+    spec: { supportedModelFormats: [{ name: 'sklearn', autoSelect, ...(priority !== undefined ? { priority } : {}) }], containers: [{ name: 'kserve-container', image: name }] },
+  });
+  const isvc = (runtime?: string): InferenceService => ({
+    apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name: 'x', namespace: 'ns' },
+    spec: { predictor: { model: { modelFormat: { name: 'sklearn' }, ...(runtime ? { runtime } : {}) } } },
+  });
+  it('takes the named runtime', () => {
+    expect(servingRuntimeContainer(isvc('b'), [rt('a', 2), rt('b', 1)])?.image).toBe('b');
+  });
+  it('auto-selects the highest priority and gives up on a tie', () => {
+    expect(servingRuntimeContainer(isvc(), [rt('a', 1), rt('b', 2), rt('c', 9, false)])?.image).toBe('b');
+    expect(servingRuntimeContainer(isvc(), [rt('a', 1), rt('b', 1)])).toBeUndefined();
   });
 });

@@ -183,10 +183,12 @@ export function servingRuntimeContainer(isvc: InferenceService | undefined, runt
   if (!model) return undefined;
   const visible = runtimes.filter((r) => r.kind === 'ClusterServingRuntime' || r.metadata.namespace === isvc?.metadata.namespace);
   const named = model.runtime ? visible.filter((r) => r.metadata.name === model.runtime) : [];
-  const byFormat = visible.filter((r) =>
-    (r.spec?.supportedModelFormats ?? []).some((f) => (f as { name?: string }).name === model.modelFormat?.name),
-  );
-  const rt = named[0] ?? (byFormat.length === 1 ? byFormat[0] : undefined);
+  // KServe auto-selects among runtimes whose format entry has autoSelect, highest priority first.
+  type Format = { name?: string; autoSelect?: boolean; priority?: number };
+  const entryOf = (r: ServingRuntime) => (r.spec?.supportedModelFormats as Format[] | undefined)?.find((f) => f.name === model.modelFormat?.name && f.autoSelect);
+  const byFormat = visible.filter((r) => entryOf(r)).sort((a, b) => (entryOf(b)!.priority ?? 0) - (entryOf(a)!.priority ?? 0));
+  const unique = byFormat.length === 1 || (byFormat.length > 1 && (entryOf(byFormat[0]!)!.priority ?? 0) > (entryOf(byFormat[1]!)!.priority ?? 0));
+  const rt = named[0] ?? (unique ? byFormat[0] : undefined);
   return rt?.spec?.containers?.find((c) => c.name === RUNTIME_CONTAINER) ?? rt?.spec?.containers?.[0];
 }
 
