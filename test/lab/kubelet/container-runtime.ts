@@ -1,14 +1,13 @@
-// One container instance: overlay rootfs, OCI bundle, `runc run` in the foreground, log capture, and
-// what is known when it ends (exit code, OOM kill, termination message). containerd's words are used
+// One container instance: overlay rootfs, OCI bundle, `runc run` in the foreground (through the shim
+// in runc.ts), log capture, and what is known when it ends (exit code, OOM kill, termination message). containerd's words are used
 // for failures because that is what a 1.24+ kubelet reports.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { ContainerLogWriter } from './logs.ts';
-import { mountOverlay, unmountAll } from './mounts.ts';
 import { containerConfig, type ContainerConfigInput } from './oci-spec.ts';
-import { runcDelete, runcLoggedError, runcRun } from './runc.ts';
+import { runcLoggedError, startShim } from './runc.ts';
 import type { ContainerStateTerminated } from './pod-types.ts';
 import { sleep } from './node-context.ts';
 
@@ -43,17 +42,13 @@ export interface Instance {
   stop(graceMs: number): Promise<ContainerStateTerminated>;
 }
 
-/** The OOM kills the kernel counted in a container's memory cgroup (v1 memory.oom_control or v2 memory.events). */
-function oomKills(cgroupPath: string): number {
-  for (const file of [`/sys/fs/cgroup/memory${cgroupPath}/memory.oom_control`, `/sys/fs/cgroup${cgroupPath}/memory.events`]) {
-    try {
-      const m = /^oom_kill (\d+)$/m.exec(readFileSync(file, 'utf8'));
-      if (m) return Number(m[1]);
-    } catch {
-      // not this cgroup version
-    }
+/** The OOM kills the kernel counted in the container's memory cgroup, as the shim copied them (v1 memory.oom_control or v2 memory.events). */
+function oomKills(oomFile: string): number {
+  try {
+    return Number(/^oom_kill (\d+)$/m.exec(readFileSync(oomFile, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
   }
-  return 0;
 }
 
 /** Waits for runc's pid file (the process has been exec'd) or for runc to exit first. */
@@ -74,8 +69,22 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   const hex = randomBytes(32).toString('hex');
   const runcId = `${spec.runcPrefix}-${hex.slice(0, 24)}`;
   const cgroupsPath = `${spec.cgroupParent}/${hex.slice(0, 24)}`;
-  mkdirSync(spec.dir, { recursive: true });
-  const rootfs = await mountOverlay(spec.imageRootfs, join(spec.dir, 'rootfs'));
+  const layer = (name: string) => {
+    const d = join(spec.dir, 'rootfs', name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const files = {
+    lower: spec.imageRootfs,
+    upper: layer('upper'),
+    work: layer('work'),
+    merged: layer('merged'),
+    bundle: join(spec.dir, 'bundle'),
+    logFile: join(spec.dir, 'runc.log'),
+    pidFile: join(spec.dir, 'pid'),
+    oomFile: join(spec.dir, 'oom'),
+    cgroupPath: cgroupsPath,
+  };
   const mounts = [...spec.mounts];
   if (spec.terminationMessagePath) {
     const file = join(spec.dir, 'termination-log');
@@ -83,37 +92,27 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     chmodSync(file, 0o666);
     mounts.push({ destination: spec.terminationMessagePath, type: 'bind', source: file, options: ['rbind', 'rw'] });
   }
-  const bundle = join(spec.dir, 'bundle');
-  mkdirSync(bundle, { recursive: true });
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(containerConfig({ ...spec, mounts, rootfs, cgroupsPath })));
-  const runtimeLog = join(spec.dir, 'runc.log');
-  const pidFile = join(spec.dir, 'pid');
-  const child = runcRun(runcId, bundle, { logFile: runtimeLog, pidFile });
-  const log = new ContainerLogWriter(spec.logPath, child.stdout, child.stderr);
-  const pid = await waitStarted(pidFile, child);
+  mkdirSync(files.bundle, { recursive: true });
+  writeFileSync(join(files.bundle, 'config.json'), JSON.stringify(containerConfig({ ...spec, mounts, rootfs: files.merged, cgroupsPath })));
+  const shim = startShim(runcId, files);
+  const log = new ContainerLogWriter(spec.logPath, shim.stdout, shim.stderr);
+  const pid = await waitStarted(files.pidFile, shim);
   const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-  const cleanup = async () => {
-    await runcDelete(runcId);
-    await unmountAll(spec.dir);
-  };
   if (pid === undefined) {
-    await child;
+    await shim;
     await log.done;
-    const why = runcLoggedError(runtimeLog) ?? 'unknown runtime error';
-    await cleanup();
+    const why = runcLoggedError(files.logFile) || safeRead(join(files.bundle, 'mount.err')).trim() || 'unknown runtime error';
     throw new StartError(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: ${why}: unknown`);
   }
 
-  const exited = child.then(async (r): Promise<ContainerStateTerminated> => {
+  const exited = shim.then(async (r): Promise<ContainerStateTerminated> => {
     instance.running = false;
-    const oom = oomKills(cgroupsPath) > 0;
-    await cleanup();
     await log.done;
     const finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     // runc reports a signalled process as 128+signal, as the kubelet shows it.
-    const exitCode = r.exitCode ?? (r.signal ? 128 + 9 : 255);
-    const reason = exitCode === 0 ? 'Completed' : oom ? 'OOMKilled' : 'Error';
+    const exitCode = r.exitCode ?? 255;
+    const reason = exitCode === 0 ? 'Completed' : oomKills(files.oomFile) > 0 ? 'OOMKilled' : 'Error';
     let message = spec.terminationMessagePath ? safeRead(join(spec.dir, 'termination-log')) : '';
     if (!message && spec.fallbackToLogsOnError && exitCode !== 0) message = log.lastLines();
     return { exitCode, reason, ...(message ? { message } : {}), startedAt, finishedAt, containerID: `containerd://${hex}` };

@@ -1,18 +1,6 @@
-// Host mounts the kubelet makes: a writable overlay per container over the image store's shared,
-// read-only rootfs (the image store's copy must never be written), and their removal.
+// Finding and removing the host mounts the kubelet made (container overlays, tmpfs volumes).
 import { execa } from 'execa';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-/** Mounts `lower` with a private upper layer at `<dir>/merged`; returns the merged path. */
-export async function mountOverlay(lower: string, dir: string): Promise<string> {
-  const upper = join(dir, 'upper');
-  const work = join(dir, 'work');
-  const merged = join(dir, 'merged');
-  for (const d of [upper, work, merged]) mkdirSync(d, { recursive: true });
-  await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
-  return merged;
-}
+import { readFileSync } from 'node:fs';
 
 /** Mount points at or below `dir`, deepest first (the order they must be unmounted in). */
 export function mountsUnder(dir: string): string[] {
