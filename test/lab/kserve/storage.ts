@@ -8,7 +8,7 @@ import {
   initContainerNamed, mount, parentDirectory, parsePvcUri, shellQuote, volumeNameFromPath,
   DEFAULT_STORAGE_INITIALIZER_IMAGE, KSERVE_CONTAINER, MODEL_MOUNT_PATH, PROVISION_VOLUME, PVC_SOURCE_VOLUME,
   STORAGE_INITIALIZER, STORAGE_URI_ENV, TRANSFORMER_CONTAINER, WORKER_CONTAINER,
-  type Container, type PodSpec,
+  type Container, type PodSpec, type Volume, type VolumeMount,
 } from './pod-spec.ts';
 import { kserveBehaviour } from './versions.ts';
 
@@ -205,8 +205,8 @@ export function injectStorageInitializer(spec: PodSpec, req: LegacyInjection, co
   const user = targetContainer(spec, b.storageInitializerWorkerFallback, `Invalid configuration: cannot find container: ${KSERVE_CONTAINER}`);
   const transformer = containerNamed(spec, TRANSFORMER_CONTAINER);
   let sourceUri = req.sourceUri;
-  const siMounts = [];
-  const volumes = [];
+  const siMounts: VolumeMount[] = [];
+  const volumes: Volume[] = [];
   if (sourceUri.startsWith('pvc://')) {
     const [claimName, pvcPath] = parsePvcUri(sourceUri);
     volumes.push({ name: PVC_SOURCE_VOLUME, persistentVolumeClaim: { claimName } });
@@ -302,7 +302,7 @@ export function commonStorageInitialization(
   } else {
     const uri = remaining[0]!.uri;
     const names = [...runtimeNames];
-    let target = { mountPath: MODEL_MOUNT_PATH, volume: PROVISION_VOLUME, readOnly: opts.readOnly } as { mountPath: string; volume: string; readOnly: boolean; claimName?: string; subPath?: string };
+    let target: ModelMount = { mountPath: MODEL_MOUNT_PATH, volume: PROVISION_VOLUME, readOnly: opts.readOnly };
     if (uri.startsWith('pvc://')) {
       const [claimName, subPath] = parsePvcUri(uri);
       target = { ...target, volume: PVC_SOURCE_VOLUME, claimName, subPath };
@@ -319,7 +319,16 @@ export function commonStorageInitialization(
 
 /** utils.AddModelMount: mounts into the named container (read-write for init containers) and adds
  *  the volume (PVC or emptyDir) when the mount was new. */
-function addModelMount(spec: PodSpec, containerName: string, p: { mountPath: string; volume: string; readOnly: boolean; claimName?: string; subPath?: string }): void {
+interface ModelMount {
+  mountPath: string;
+  volume: string;
+  readOnly: boolean;
+  /** A PVC volume when set, else an emptyDir. */
+  claimName?: string;
+  subPath?: string;
+}
+
+function addModelMount(spec: PodSpec, containerName: string, p: ModelMount): void {
   const regular = containerNamed(spec, containerName);
   const container = regular ?? initContainerNamed(spec, containerName);
   if (!container) return;
