@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { kubectl, labEnv, KUBECTL } from './testkit.ts';
 import { STANDIN_NODE } from './kubelet-standin.ts';
+import { until } from './until.ts';
 
 const ns = `api-${Date.now().toString(36)}`;
 const words = (line: string | undefined) => (line ?? '').trim().split(/\s{2,}/);
@@ -151,11 +152,10 @@ describe('kubectl get', () => {
 describe('kubectl describe', () => {
   it('describes a pod with its scheduling events', async () => {
     expect((await kubectl(['apply', '-f', '-'], { input: podYaml('unschedulable', '  nodeSelector: {lab.example/none: "true"}') })).exitCode).toBe(0);
-    let out = '';
-    for (let i = 0; i < 50 && !out.includes('FailedScheduling'); i++) {
-      out = (await kubectl(['describe', 'pod', 'unschedulable', '-n', ns])).stdout;
-      if (!out.includes('FailedScheduling')) await new Promise((r) => setTimeout(r, 100));
-    }
+    const out = await until('the FailedScheduling event', async () => {
+      const text = (await kubectl(['describe', 'pod', 'unschedulable', '-n', ns])).stdout;
+      return text.includes('FailedScheduling') ? text : undefined;
+    });
     expect(out).toMatch(/^Name:\s+unschedulable$/m);
     expect(out).toMatch(/^Status:\s+Pending$/m);
     expect(out).toMatch(/^\s+A:\s+1$/m);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { kubectl, labClient, labEnv } from './testkit.ts';
 import { startKubeletStandIn, STANDIN_NODE } from './kubelet-standin.ts';
+import { until } from './until.ts';
 
 const ns = `wl-${Date.now().toString(36)}`;
 let stopKubelet: () => void = () => {};
@@ -21,16 +22,6 @@ spec:
       nodeName: ${STANDIN_NODE}
       containers: [{name: main, image: busybox:1.36}]
 `;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const podNames = async (selector: string, namespace = ns): Promise<string[]> =>
   (await kubectl(['get', 'pods', '-n', namespace, '-l', selector, '-o', 'jsonpath={.items[*].metadata.name}'])).stdout.split(' ').filter(Boolean);

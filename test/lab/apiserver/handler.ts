@@ -268,23 +268,24 @@ function applyPatch(route: ResourceRoute, current: KObject, contentType: string,
     case PATCH_TYPES.json: return applyJsonPatch(current, patch);
     case PATCH_TYPES.merge: return applyMergePatch(current, patch);
     case PATCH_TYPES.strategic:
-      if (route.type.custom) throw unsupportedPatch(contentType);
+      if (route.type.custom) throw unsupportedPatch();
       return applyStrategicMergePatch(current, patch);
     case PATCH_TYPES.apply:
       // Server-side apply, basically: the applied configuration merged into the live object.
       return route.type.custom ? applyMergePatch(current, patch) : applyStrategicMergePatch(current, patch);
-    default: throw unsupportedPatch(contentType);
+    default: throw unsupportedPatch();
   }
 }
 
-function unsupportedPatch(contentType: string): ApiError {
-  return new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${contentType ? '' : ''}`);
+/** 415 for strategic merge patches of custom resources (kubectl then suggests --type merge). */
+function unsupportedPatch(): ApiError {
+  return new ApiError('UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
 }
 
 async function servePatch(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, user: UserInfo, route: ResourceRoute, q: URLSearchParams): Promise<void> {
   const t = route.type;
   const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-  if (!Object.values(PATCH_TYPES).includes(contentType as never) || (contentType === PATCH_TYPES.strategic && t.custom)) throw unsupportedPatch(contentType);
+  if (!Object.values(PATCH_TYPES).includes(contentType as never) || (contentType === PATCH_TYPES.strategic && t.custom)) throw unsupportedPatch();
   const raw = await readBody(req);
   const patch = contentType === PATCH_TYPES.apply ? parseYaml(raw.toString('utf8')) : parseBody(raw, 'application/json');
   const existing = ctx.store.getEntry(t.key, route.namespace, route.name!);

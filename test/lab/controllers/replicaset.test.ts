@@ -4,19 +4,10 @@ import { ApiError } from '../apiserver/errors.ts';
 import { MemoryStore } from '../apiserver/store.ts';
 import { startDeploymentController } from './deployment.ts';
 import { startReplicaSetController } from './replicaset.ts';
+import { until } from '../until.ts';
 
 const stops: Array<() => void> = [];
 afterEach(() => { while (stops.length) stops.pop()!(); });
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const deployment = (replicas: number): KObject => ({
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
@@ -35,7 +26,7 @@ describe('deployment and replicaset controllers', () => {
   it('create <deploy>-<hash> and its pods with the events the real controllers record', async () => {
     const store = await lab();
     await store.create('deployments.apps', deployment(2));
-    const pods = await until(() => { const p = store.list('pods', 'default'); return p.length === 2 ? p : undefined; });
+    const pods = await until('two pods', () => { const p = store.list('pods', 'default'); return p.length === 2 ? p : undefined; });
     const rs = store.list('replicasets.apps', 'default')[0]!;
     const hash = rs.metadata.labels!['pod-template-hash']!;
     expect(rs.metadata.name).toBe(`web-${hash}`);
@@ -43,7 +34,7 @@ describe('deployment and replicaset controllers', () => {
       expect(p.metadata.name).toMatch(new RegExp(`^web-${hash}-[a-z0-9]{5}$`));
       expect(p.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ReplicaSet', name: rs.metadata.name, controller: true })]);
     }
-    const messages = await until(() => { const m = store.list('events', 'default').map((e) => `${e.reason}: ${e.message}`); return m.length >= 3 ? m : undefined; });
+    const messages = await until('three events', () => { const m = store.list('events', 'default').map((e) => `${e.reason}: ${e.message}`); return m.length >= 3 ? m : undefined; });
     expect(messages).toEqual(expect.arrayContaining([`ScalingReplicaSet: Scaled up replica set web-${hash} from 0 to 2`, ...pods.map((p) => `SuccessfulCreate: Created pod: ${p.metadata.name}`)]));
   });
 
@@ -57,11 +48,11 @@ describe('deployment and replicaset controllers', () => {
     };
     const store = await lab(reject);
     await store.create('deployments.apps', deployment(1));
-    const failed = await until(() => store.list('events', 'default').find((e) => e.reason === 'FailedCreate'));
+    const failed = await until('FailedCreate', () => store.list('events', 'default').find((e) => e.reason === 'FailedCreate'));
     const rs = store.list('replicasets.apps', 'default')[0]!;
     expect(failed).toMatchObject({ type: 'Warning', involvedObject: { kind: 'ReplicaSet', name: rs.metadata.name }, source: { component: 'replicaset-controller' } });
     expect(failed.message).toBe(`Error creating: pods "${rs.metadata.name}-" is forbidden: maximum memory usage per Container is 10Mi, but limit is 15Mi`);
-    const condition = await until(() => (store.get('deployments.apps', 'default', 'web')!.status as { conditions?: Array<{ type: string; reason: string; message: string }> } | undefined)?.conditions?.find((c) => c.type === 'ReplicaFailure'));
+    const condition = await until('ReplicaFailure', () => (store.get('deployments.apps', 'default', 'web')!.status as { conditions?: Array<{ type: string; reason: string; message: string }> } | undefined)?.conditions?.find((c) => c.type === 'ReplicaFailure'));
     expect(condition).toMatchObject({ reason: 'FailedCreate', message: `pods "${rs.metadata.name}-" is forbidden: maximum memory usage per Container is 10Mi, but limit is 15Mi` });
     expect(store.list('pods', 'default')).toEqual([]);
   });
