@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -176,6 +179,46 @@ describe('KubeClient against a local HTTP server', () => {
     expect(text).toContain('Authorization: Bearer <redacted>');
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain('leaked-in-body');
+  });
+
+  it('runs an exec credential plugin as kubectl does (relative path, KUBERNETES_EXEC_INFO) and sends its token', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'execplugin-'));
+    writeFileSync(
+      path.join(dir, 'login.sh'),
+      '#!/bin/sh\necho "$KUBERNETES_EXEC_INFO" > "$(dirname "$0")/info.json"\necho \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token-42"}}\'\n',
+      { mode: 0o755 },
+    );
+    writeFileSync(path.join(dir, 'fail.sh'), '#!/bin/sh\necho "login expired: run sso login" >&2\nexit 1\n', { mode: 0o755 });
+    const kubeconfigText = (cmd: string, hint = '') =>
+      `current-context: t\nclusters:\n- name: c\n  cluster: {server: "${base}"}\nusers:\n- name: u\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: ${cmd}${hint}}\ncontexts:\n- name: t\n  context: {cluster: c, user: u}\n`;
+    seen.length = 0;
+    handler = (_req, res) => res.end(JSON.stringify({ items: [] }));
+    const ok = resolveConnection(mergeKubeconfigs([[path.join(dir, 'config'), kubeconfigText('./login.sh')]]), {});
+    const c = await KubeClient.connect(ok, { verbosity: 0, write: () => {} });
+    await c.listNodes();
+    expect(seen[0]!.headers.authorization).toBe('Bearer exec-token-42');
+    expect(JSON.parse(readFileSync(path.join(dir, 'info.json'), 'utf8'))).toEqual({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } });
+
+    const failing = resolveConnection(mergeKubeconfigs([[path.join(dir, 'config'), kubeconfigText('./fail.sh')]]), {});
+    const e1 = await (await KubeClient.connect(failing, { verbosity: 0, write: () => {} })).listNodes().catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(UnauthorizedError);
+    expect((e1 as Error).message).toBe(`the exec credential plugin "${dir}/fail.sh" of context "t", user "u" failed: login expired: run sso login; log in again or fix the plugin`);
+
+    const missing = resolveConnection(mergeKubeconfigs([[path.join(dir, 'config'), kubeconfigText('no-such-login-tool', ', installHint: "install it with: brew install no-such-login-tool"')]]), {});
+    const e2 = await (await KubeClient.connect(missing, { verbosity: 0, write: () => {} })).listNodes().catch((e: unknown) => e);
+    expect((e2 as Error).message).toBe('the exec credential plugin "no-such-login-tool" of context "t", user "u" was not found: install it with: brew install no-such-login-tool');
+    expect(exitCodeFor(e2)).toBe(3);
+  });
+
+  it('sends the id-token of an OIDC auth-provider user', async () => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const idToken = `${b64({ alg: 'none' })}.${b64({ exp: Math.floor(Date.now() / 1000) + 3600, sub: 'jane' })}.sig`;
+    const text = `current-context: t\nclusters:\n- name: c\n  cluster: {server: "${base}"}\nusers:\n- name: u\n  user:\n    auth-provider:\n      name: oidc\n      config: {client-id: kubectl, id-token: "${idToken}", idp-issuer-url: "https://idp.example"}\ncontexts:\n- name: t\n  context: {cluster: c, user: u}\n`;
+    seen.length = 0;
+    handler = (_req, res) => res.end(JSON.stringify({ items: [] }));
+    const c = await KubeClient.connect(resolveConnection(mergeKubeconfigs([['/x/config', text]]), {}), { verbosity: 0, write: () => {} });
+    await c.listNodes();
+    expect(seen[0]!.headers.authorization).toBe(`Bearer ${idToken}`);
   });
 
   it('times out with --request-timeout and says what to do (exit 3)', async () => {
