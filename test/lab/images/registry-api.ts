@@ -35,3 +35,25 @@ export async function manifestDigest(host: string, repository: string, reference
   const found = await lookupManifest(host, repository, reference, auth);
   return found.status === 'found' ? found.digest : undefined;
 }
+
+/** Gives an image already in the registry (`from`, by digest) another name, without uploading
+ *  anything: blobs are mounted across repositories and the manifest is put under the new tag, as
+ *  `crane tag`/`crane copy` do within one registry. Returns false when the registry refuses a mount. */
+export async function tagImage(host: string, from: { repository: string; digest: string }, to: { repository: string; tag: string }): Promise<boolean> {
+  const base = `http://${host}/v2`;
+  const res = await fetch(`${base}/${from.repository}/manifests/${from.digest}`, { headers: { accept: MANIFEST_TYPES } });
+  if (!res.ok) return false;
+  const contentType = res.headers.get('content-type') ?? 'application/vnd.oci.image.manifest.v1+json';
+  const body = Buffer.from(await res.arrayBuffer());
+  if (to.repository !== from.repository) {
+    const manifest = JSON.parse(body.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
+    for (const blob of [manifest.config, ...manifest.layers]) {
+      const mount = await fetch(`${base}/${to.repository}/blobs/uploads/?mount=${blob.digest}&from=${from.repository}`, { method: 'POST' });
+      await mount.body?.cancel();
+      if (mount.status !== 201) return false; // 202: the registry opened an upload instead
+    }
+  }
+  const put = await fetch(`${base}/${to.repository}/manifests/${to.tag}`, { method: 'PUT', headers: { 'content-type': contentType }, body });
+  await put.body?.cancel();
+  return put.status === 201;
+}

@@ -12,7 +12,7 @@ import { resolveImageRef } from '../registry/image-ref.ts';
 import type { RegistryCredentials } from '../types.ts';
 import { LAB_IMAGES, deterministicBytes, labRecipes } from './catalog.ts';
 import { buildLayer, initLayout, layoutDigest } from './oci-layout.ts';
-import { manifestDigest } from './registry-api.ts';
+import { manifestDigest, tagImage } from './registry-api.ts';
 import { buildStandins, standinsSourceHash } from './standins.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -44,7 +44,7 @@ export async function seedImages(registry: string | SeedTargets, cacheDir: strin
   }
   const pushes = labRecipes('').flatMap((recipe) => {
     if (recipe.registry === 'private' && !targets.privateHost) return [];
-    return recipe.refs.map((ref) => ({ ref, tag: recipe.name, digest: layoutDigest(layout, recipe.name), private: recipe.registry === 'private' }));
+    return recipe.refs.map((ref) => ({ ref, layoutTag: recipe.name, digest: layoutDigest(layout, recipe.name), private: recipe.registry === 'private' }));
   });
   const missing = (
     await Promise.all(
@@ -53,12 +53,19 @@ export async function seedImages(registry: string | SeedTargets, cacheDir: strin
         const host = p.private ? targets.privateHost! : registryHostFor(repository, { host: targets.host, privateHost: targets.privateHost ?? targets.host });
         const auth = p.private ? targets.privateCredentials : undefined;
         const current = await manifestDigest(host, repository, tag!, auth);
-        return current === p.digest ? [] : [{ ...p, dest: `${host}/${repository}:${tag}`, auth }];
+        return current === p.digest ? [] : [{ ...p, host, repository, tag: tag!, auth }];
       }),
     )
   ).flat();
   // One push at a time: concurrent uploads of one blob to a fresh registry can lose it ("blob unknown").
-  for (const m of missing) await pushImage(layout, m.tag, m.dest, m.auth);
+  // An image pushed once gets its further names by a manifest put, which needs no upload.
+  const pushedOnce = new Map<string, { repository: string; digest: string }>();
+  for (const m of missing) {
+    const first = pushedOnce.get(`${m.host}/${m.digest}`);
+    if (first && !m.auth && (await tagImage(m.host, first, m))) continue;
+    await pushImage(layout, m.layoutTag, `${m.host}/${m.repository}:${m.tag}`, m.auth);
+    pushedOnce.set(`${m.host}/${m.digest}`, { repository: m.repository, digest: m.digest });
+  }
   return { built, pushed: missing.map((m) => m.ref), durationMs: Math.round(performance.now() - start) };
 }
 
