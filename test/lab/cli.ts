@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   down: () => import('./cli/down.ts'),
   status: () => import('./cli/status.ts'),
   image: () => import('./cli/image.ts'),
+  populate: () => import('./cli/populate.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -18,6 +18,7 @@ import { startNamespaceController } from './controllers/namespace.ts';
 import { startReplicaSetController } from './controllers/replicaset.ts';
 import { startScheduler } from './controllers/scheduler.ts';
 import { registerKubelet } from './kubelet/register.ts';
+import { registerSimNodes } from './simnode/register.ts';
 import { startKServeController } from './kserve/controller.ts';
 import { kservePodWebhook } from './kserve/webhook.ts';
 import { kserveInferenceServiceDefaulter } from './kserve/isvc-defaulter.ts';
@@ -32,6 +33,8 @@ export interface LabServerOptions {
 export interface LabServer {
   url: string;
   store: MemoryStore;
+  /** The exec runner and log source now in place, for parts that wrap them (simulated nodes, faults). */
+  readonly runtime: Runtime;
   addAdmission(plugin: AdmissionPlugin): void;
   setExecRunner(runner: ExecRunner): void;
   setLogSource(source: LogSource): void;
@@ -60,6 +63,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   return {
     url: `https://127.0.0.1:${address.port}`,
     store,
+    runtime,
     addAdmission: (plugin) => store.addAdmission(plugin),
     setExecRunner: (runner) => { runtime.exec = runner; },
     setLogSource: (source) => { runtime.logs = source; },
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
   // Composition root: every part of the lab registers itself here, one line each.
   lab.setExecRunner(inProcessRunner());
   await registerKubelet(lab, { stateDir, timeScale }); // runc pods when root with runc; else the in-process runner stays
+  await registerSimNodes(lab, { stateDir }); // sim-node-1: pods with statuses and events but no processes
   for (const stop of [
     startNamespaceController(lab.store, pki.caCertPem),
     startScheduler(lab.store),

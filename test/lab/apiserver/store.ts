@@ -100,7 +100,7 @@ export class MemoryStore implements LabStore {
 
   get(resource: ResourceName, namespace: string | undefined, name: string): KObject | undefined {
     const e = this.getEntry(resource, namespace, name);
-    return e ? structuredClone(e.obj) : undefined;
+    return e ? copyOf(e) : undefined;
   }
 
   list(resource: ResourceName, namespace?: string, opts: ListOptions = {}): KObject[] {
@@ -108,7 +108,7 @@ export class MemoryStore implements LabStore {
     const fields = parseFieldSelector(opts.fieldSelector, resource);
     return this.listEntries(resource, namespace)
       .filter((e) => matchesLabels(labels, e.obj.metadata.labels) && matchesFields(fields, e.obj))
-      .map((e) => structuredClone(e.obj));
+      .map(copyOf);
   }
 
   // ---- writes ----
@@ -439,6 +439,12 @@ export class MemoryStore implements LabStore {
       }
     }
   }
+}
+
+/** A private copy of a stored object, parsed from the entry's cached JSON (entries are immutable
+ *  snapshots): several times faster than structuredClone, which matters with thousands of pods. */
+function copyOf(e: Entry): KObject {
+  return JSON.parse(e.json ??= JSON.stringify(e.obj)) as KObject;
 }
 
 function byName(a: Entry, b: Entry): number {
