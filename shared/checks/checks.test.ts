@@ -70,6 +70,12 @@ describe('MC1xx', () => {
     expect((f.evidence['bugs'] as Array<{ bug: string }>).map((b) => b.bug)).toEqual(['storageUris', 'securityContext']);
   });
 
+  it('MC108 does not blame #5166 when no uidModelcar was injected', () => {
+    const { uidModelcar: _, ...noUid } = V20_STORAGE_INITIALIZER;
+    const s = healthySnapshot({ version: 'v0.15.2', storageInitializer: noUid, uidModelcar: null, runtimeSecurityContext: { runAsUser: 1000 } });
+    expect(one(s, 'MC108').status).toBe('pass');
+  });
+
   it('MC108 reads ln -s from the pod spec even when the version is unknown', () => {
     const s = healthySnapshot({ version: 'v0.13.0' });
     s.kserve.controllerVersion = { version: null, source: 'unknown', image: 'kserve-controller@sha256:abc' };

@@ -235,7 +235,7 @@ function mc108(ctx: Context, t: TargetView): CheckResult[] {
       const runtime = mainRuntimeContainer(pod.spec);
       out.push({
         key: 'securityContext',
-        text: `the runtime's securityContext was replaced by {runAsUser: ${uid}} at admission (#5166, fixed in v0.18.0)${b.securityContextReplaced.lost?.length ? `; lost: ${b.securityContextReplaced.lost.join(', ')}` : ''}`,
+        text: `the runtime's securityContext was replaced by {runAsUser: ${runtime?.securityContext?.runAsUser ?? uid}} at admission (#5166, fixed in v0.18.0)${b.securityContextReplaced.lost?.length ? `; lost: ${b.securityContextReplaced.lost.join(', ')}` : ''}`,
         evidence: { securityContextReplaced: b.securityContextReplaced, securityContext: runtime?.securityContext ?? null },
       });
     }

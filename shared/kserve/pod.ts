@@ -211,10 +211,15 @@ export function behaviours(
   let securityContextReplaced: Behaviours['securityContextReplaced'] = { value: null, source: 'unknown' };
   const runtime = mainRuntimeContainer(pod.spec);
   const declaredIn = servingRuntimeContainer(isvc, runtimes);
-  if (mc && runtime && declaredIn) {
-    const had = Object.keys(declaredIn.securityContext ?? {}).filter((k) => k !== 'runAsUser');
-    const has = new Set(Object.keys(runtime.securityContext ?? {}));
-    const lost = had.filter((k) => !has.has(k));
+  const injectedUid = mc?.container.securityContext?.runAsUser;
+  if (mc && runtime && injectedUid === undefined) {
+    // No uidModelcar at admission: KServe left the runtime's securityContext alone.
+    securityContextReplaced = { value: false, source: 'pod-spec' };
+  } else if (mc && runtime && declaredIn) {
+    // The replacement leaves exactly {runAsUser: uidModelcar}; whatever else the runtime declared is gone.
+    const sc = runtime.securityContext ?? {};
+    const onlyUid = Object.keys(sc).length === 1 && sc.runAsUser === injectedUid;
+    const lost = onlyUid ? Object.keys(declaredIn.securityContext ?? {}).filter((k) => k !== 'runAsUser') : [];
     securityContextReplaced = { value: lost.length > 0, source: 'pod-spec', lost };
   } else if (version && uidModelcar !== null) {
     securityContextReplaced = { value: !atLeast(version, SINCE.securityContextMerged), source: 'version' };
