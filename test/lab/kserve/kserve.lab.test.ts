@@ -32,7 +32,7 @@ async function json(args: string[]): Promise<any> {
 }
 
 afterAll(async () => {
-  await kubectl(['delete', 'isvc', '-n', NS, 'sklearn-iris-oci', '--ignore-not-found']);
+  await kubectl(['delete', 'isvc', '-n', NS, 'sklearn-iris-oci', 'sklearn-iris-standard', '--ignore-not-found']);
 });
 
 describe('KServe emulation in the lab (v0.20.0 install)', () => {
@@ -71,6 +71,18 @@ describe('KServe emulation in the lab (v0.20.0 install)', () => {
     });
     expect(isvc.status.deploymentMode).toBe('Knative');
     expect(isvc.status.components.predictor.latestCreatedRevision).toBe('sklearn-iris-oci-predictor-00001');
+  });
+
+  it('Standard mode: Deployment <isvc>-predictor, pods <isvc>-predictor-<hash>-<id> without queue-proxy', async () => {
+    const standard = SEED_ISVC.replace('name: "sklearn-iris-oci"', 'name: "sklearn-iris-standard"\n  annotations:\n    serving.kserve.io/deploymentMode: RawDeployment');
+    expect((await kubectl(['apply', '-n', NS, '-f', '-'], { input: standard })).exitCode).toBe(0);
+    const isvc = await json(['get', 'isvc', '-n', NS, 'sklearn-iris-standard']);
+    // The defaulter rewrote the legacy annotation (v0.16+).
+    expect(isvc.metadata.annotations['serving.kserve.io/deploymentMode']).toBe('Standard');
+    const pod = await until('a Standard pod', async () => (await json(['get', 'pods', '-n', NS, '-l', 'serving.kserve.io/inferenceservice=sklearn-iris-standard']))?.items?.[0]);
+    expect(pod.metadata.name).toMatch(/^sklearn-iris-standard-predictor-[a-z0-9]+-[a-z0-9]{5}$/);
+    expect(pod.spec.containers.map((c: { name: string }) => c.name)).toEqual(['kserve-container', 'modelcar']);
+    expect((await kubectl(['get', 'svc', '-n', NS, 'sklearn-iris-standard-predictor'])).exitCode).toBe(0);
   });
 
   it('a malformed storageInitializer makes the next pod fail admission: FailedCreate on the ReplicaSet', async () => {
