@@ -127,6 +127,7 @@ describe.skipIf(Boolean(skipReason))('kubelet in the lab, through kubectl', () =
     const elapsed = Date.now() - started;
     expect(wait.stdout).toBe(`pod/${pod} condition met`);
     console.log(`kubectl apply -> 3/3 Running (Ready): ${elapsed} ms, images pulled from the lab registry`);
+    if (process.env['KUBELET_TEST_DEBUG']) console.log((await kubectl(['get', 'events', '-o', 'custom-columns=T:.firstTimestamp,R:.reason,M:.message', '--sort-by=.firstTimestamp'])).stdout, (await kubectl(['get', 'pod', pod, '-o', 'yaml'])).stdout);
     const get = await kubectl(['get', 'pod', pod]);
     expect(get.stdout).toMatch(new RegExp(`^NAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+AGE\\n${pod}\\s+3/3\\s+Running\\s+0\\s+`));
 

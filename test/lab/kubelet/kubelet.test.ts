@@ -375,6 +375,42 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     expect(noexec.err).toContain('Permission denied');
   });
 
+  it('mounts an image volume read-only (native OCI mode) and limits an emptyDir to its sizeLimit', async () => {
+    const pod = await createPod({
+      volumes: [
+        { name: 'model', image: { reference: MODEL_IMAGE, pullPolicy: 'IfNotPresent' } },
+        { name: 'scratch', emptyDir: { sizeLimit: '1Mi' } },
+      ],
+      containers: [{
+        name: 'kserve-container',
+        image: 'busybox:1.36',
+        command: ['sleep', 'infinity'],
+        volumeMounts: [{ name: 'model', mountPath: '/mnt/models', subPath: 'models', readOnly: true }, { name: 'scratch', mountPath: '/scratch' }],
+      }],
+    });
+    await waitFor('running', () => allRunning(pod));
+    expect((await exec(pod, 'kserve-container', ['cat', '/mnt/models/model.joblib'])).out).toBe(MODEL_BYTES);
+    expect((await exec(pod, 'kserve-container', ['touch', '/mnt/models/x'])).err).toBe('touch: /mnt/models/x: Read-only file system\n');
+    const fill = await exec(pod, 'kserve-container', ['dd', 'if=/dev/zero', 'of=/scratch/f', 'bs=1024', 'count=2048']);
+    expect(fill.code).toBe(1);
+    expect(fill.err).toContain('No space left on device');
+    expect((await exec(pod, 'kserve-container', ['hostname'])).out).toBe(`${pod.metadata.name}\n`);
+  });
+
+  it('follows a running container\'s log until it exits', async () => {
+    const pod = await createPod({
+      restartPolicy: 'Never',
+      containers: [{ name: 'c', image: 'busybox:1.36', command: ['sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.3; done'] }],
+    });
+    await waitFor('running', () => statusOf(pod, 'c')?.state.running);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d));
+    await kubelet.logSource.logs({ namespace: 'default', pod: current(pod)!, container: 'c', previous: false, follow: true, timestamps: false }, out, new AbortController().signal);
+    expect(text).toBe('line 1\nline 2\nline 3\n');
+    expect(statusOf(pod, 'c')!.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+  });
+
   it('runs a 3-container pod and stops leaving no runc container or mount behind', async () => {
     const started = Date.now();
     const pod = await createPod({
