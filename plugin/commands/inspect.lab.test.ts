@@ -156,6 +156,13 @@ describe('one-line errors with the exit codes of issue 6', () => {
     expect(r.stderr).toContain('connection refused');
   });
 
+  it('a server certificate the CA does not vouch for: exit 3, naming the TLS flags', async () => {
+    const r = await modelcar(['inspect', ISVC, '-n', ns, '--certificate-authority', '/etc/ssl/certs/ca-certificates.crt']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: TLS handshake with https:\/\/127\.0\.0\.1:\d+ \(context "lab-admin"\) failed: .*certificate.*pass --certificate-authority/);
+  });
+
   it('a wrong token: exit 3, Unauthorized, and the token is not printed', async () => {
     const r = await modelcar(['inspect', ISVC, '-n', ns, '--token', 'not-a-valid-token-123']);
     expect(r.exitCode).toBe(3);
