@@ -55,7 +55,7 @@ export const CATALOGUE = [
     id: 'MC106', name: 'modelcar-resources-rejected', group: 'config', severity: 'fail',
     title: 'cpuModelcar/memoryModelcar fit the namespace LimitRanges and ResourceQuotas',
     hints: {
-      default: `${CONFIG_PATCH}   # sets {{resource}}Modelcar to {{suggested}} (LimitRange {{limitRange}} allows {{allowed}})`,
+      default: `${CONFIG_PATCH}   # sets {{changes}} (LimitRange {{limitRange}}: {{allowed}})`,
       quota: 'kubectl describe resourcequota {{quota}} -n {{namespace}}   # {{resource}}: {{used}} used of {{hard}}; the modelcar adds {{needed}} per pod',
     },
   },
@@ -203,7 +203,7 @@ export const CATALOGUE = [
     id: 'MC404', name: 'link-dangling', group: 'inpod', severity: 'fail',
     title: 'the link target resolves',
     hints: {
-      default: 'kubectl delete pod {{pod}} -n {{namespace}}   # the link points at pid {{targetPid}}, which is gone (modelcar restarted); a new pod relinks',
+      default: 'kubectl delete pod {{pod}} -n {{namespace}}   # the link points at pid {{targetPid}}, which the runtime cannot reach (modelcar restarted, or the process namespace is not shared: MC201); a new pod relinks',
     },
   },
   {
@@ -286,7 +286,8 @@ export function fillHint(template: string, vars: Record<string, unknown>): strin
   return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const v = vars[key];
     if (v === undefined || v === null || v === '') return `<${key}>`;
-    return Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    if (Array.isArray(v)) return v.length ? v.join(', ') : 'none';
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
   });
 }
 

@@ -161,15 +161,17 @@ function mc106(ctx: Context, t: TargetView): CheckResult {
   const ev = { ...targetEvidence(t), cpuModelcar: cpu, memoryModelcar: memory, limitRanges: lrs.map((l) => l.metadata.name), ...(refusals.length ? { refusals } : {}) };
   if (violations.length) {
     const v = violations[0]!;
-    const suggested = v.bound;
-    return result('MC106', 'fail', t.object, `the modelcar's ${v.resource} ${v.resource === 'cpu' ? cpu : memory} is ${v.kind === 'min' ? 'below the minimum' : 'above the maximum'} ${v.bound} of LimitRange ${v.limitRange}: every modelcar pod is refused`, {
+    // One change per resource: the bound it breaks (a min to reach, a max to stay under).
+    const changes = Object.fromEntries(violations.map((x) => [`${x.resource}Modelcar`, x.bound]));
+    const said = violations.map((x) => `${x.resource} ${x.resource === 'cpu' ? cpu : memory} is ${x.kind === 'min' ? 'below the minimum' : 'above the maximum'} ${x.bound}`);
+    return result('MC106', 'fail', t.object, `the modelcar's ${said.join(', ')} of LimitRange ${v.limitRange}: every modelcar pod is refused`, {
       ...ev,
       violations,
       resource: v.resource,
       limitRange: v.limitRange,
-      allowed: `${v.kind} ${v.bound}`,
-      suggested,
-      ...patchEvidence(ctx, { [`${v.resource}Modelcar`]: suggested }),
+      allowed: violations.map((x) => `${x.resource} ${x.kind} ${x.bound}`).join(', '),
+      changes: Object.entries(changes).map(([k, val]) => `${k}=${val}`).join(', '),
+      ...patchEvidence(ctx, changes),
     });
   }
   const quota = refusals.find((e) => /exceeded quota/i.test(e.message));

@@ -3,7 +3,7 @@
 import type { CheckResult } from '../report.ts';
 import type { ExecProbe, ExecResult, Pod } from '../snapshot.ts';
 import { DEFAULT_MODEL_PATH, modelcarContainers, runtimeContainers, type ModelcarContainer } from '../kserve/pod.ts';
-import { podRef, result, skip, type Context, type TargetView } from './context.ts';
+import { patchEvidence, podRef, result, skip, type Context, type TargetView } from './context.ts';
 
 /** The probe of `container` in `pod` for `modelPath` (any path when null). */
 export function exec(ctx: Context, pod: Pod, container: string, modelPath: string | null): ExecResult | undefined {
@@ -33,9 +33,9 @@ export function probedIds(p: ExecResult | undefined): { runtime: { uid: number; 
 
 const IN_POD = ['MC401', 'MC402', 'MC403', 'MC404', 'MC405', 'MC406', 'MC407'] as const;
 
-function judgeProbe(pod: Pod, container: string, mc: ModelcarContainer, p: ExecProbe): CheckResult[] {
+function judgeProbe(pod: Pod, container: string, mc: ModelcarContainer, p: ExecProbe, hintVars: Record<string, unknown>): CheckResult[] {
   const object = podRef(pod);
-  const base = { namespace: pod.metadata.namespace, pod: pod.metadata.name, container, modelcarContainer: mc.container.name, modelPath: p.modelPath, modelDir: p.modelPath.replace(/\/[^/]*$/, '') || '/', tool: p.tool };
+  const base = { namespace: pod.metadata.namespace, pod: pod.metadata.name, container, modelcarContainer: mc.container.name, modelPath: p.modelPath, modelDir: p.modelPath.replace(/\/[^/]*$/, '') || '/', tool: p.tool, ...hintVars };
   const r = (id: (typeof IN_POD)[number], status: 'pass' | 'fail' | 'warn', message: string, ev: Record<string, unknown> = {}) => result(id, status, object, message, { ...base, ...ev }, container);
   const s = (id: (typeof IN_POD)[number], reason: string) => skip(id, object, reason, base, container);
   const out: CheckResult[] = [];
@@ -117,7 +117,7 @@ function checkPod(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
         : skip('MC408', object, reason, detail, runtime.name);
       continue;
     }
-    out.push(...judgeProbe(pod, runtime.name, mc, probe));
+    out.push(...judgeProbe(pod, runtime.name, mc, probe, { isvc: t.ref.name, ...patchEvidence(ctx, { uidModelcar: probedIds(probe)?.runtime.uid ?? probe.self.ids?.uids[1] }) }));
     mc408 ??= result('MC408', 'pass', object, probe.tool === 'sh' ? `probed ${runtime.name} with sh` : `probed ${runtime.name} without a shell (${probe.tool} run directly)`, { ...ev, tool: probe.tool }, runtime.name);
   }
   return [...out, mc408!];

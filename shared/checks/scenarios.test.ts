@@ -253,6 +253,21 @@ describe('docs/scenarios.md, scenario by scenario', () => {
   }
 });
 
+describe('hints of every scenario', () => {
+  // Blanks a person fills in on purpose; any other <placeholder> is evidence a check forgot.
+  const INTENDED = new Set(['<user>', '<token>', '<version>', '<you>', '<modelcar pid>', '<pid>']);
+  for (const sc of SCENARIOS) {
+    it(`${sc.id}: every failing finding has a hint with all its values filled`, () => {
+      const s = BUILD[sc.id]!();
+      for (const f of buildReport(s, runChecks(s)).findings.filter((x) => x.status === 'fail' || x.status === 'warn')) {
+        expect(f.hint, f.id).toBeTruthy();
+        const blanks = (f.hint!.match(/<[a-zA-Z][\w ]*>/g) ?? []).filter((b) => !INTENDED.has(b));
+        expect(blanks, `${f.id}: ${f.hint}`).toEqual([]);
+      }
+    });
+  }
+});
+
 describe('offline', () => {
   it('skips the in-pod checks with the reason "offline" and does not call the report incomplete', () => {
     const s = healthySnapshot({ source: 'file' });
