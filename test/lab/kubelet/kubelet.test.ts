@@ -17,6 +17,8 @@ import { createServer } from 'node:net';
 import { testImageStore } from './test-images.ts';
 
 const can = canRunPods();
+const noMemoryLimits = memoryLimitsSupported() ? undefined : 'this host has no memory cgroup controller, so runc cannot enforce memory limits';
+if (can.ok && noMemoryLimits) console.log(`skipping the OOMKilled test: ${noMemoryLimits}`);
 if (!can.ok) {
   if (process.env['CI']) throw new Error(`kubelet tests cannot be skipped in CI: ${can.reason}`);
   console.log(`skipping kubelet tests: ${can.reason}`);
@@ -65,6 +67,7 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
       [RUNTIME_IMAGE]: { config: { env: ['PATH=/bin'], user: '1000', entrypoint: ['sleep'], cmd: ['infinity'] } },
       'busybox:1.36': { config: { env: ['PATH=/bin'], cmd: ['sh'] } },
     });
+    await store.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'lab-node' }, spec: {} });
     kubelet = await startKubelet(store, { nodeName: 'lab-node', stateDir: join(dir, 'state'), images, timeScale: 10, namePrefix: prefix });
   });
 
@@ -229,7 +232,7 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     expect(text).toBe('NOK: /models is empty\n');
   });
 
-  it.skipIf(!memoryLimitsSupported())('OOM-kills a container over its memory limit: exit code 137, reason OOMKilled', async () => {
+  it.skipIf(Boolean(noMemoryLimits))('OOM-kills a container over its memory limit: exit code 137, reason OOMKilled', async () => {
     const pod = await createPod({
       restartPolicy: 'Never',
       containers: [{ name: 'hog', image: 'busybox:1.36', command: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], resources: { limits: { memory: '16Mi' } } }],
@@ -409,6 +412,27 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     await kubelet.logSource.logs({ namespace: 'default', pod: current(pod)!, container: 'c', previous: false, follow: true, timestamps: false }, out, new AbortController().signal);
     expect(text).toBe('line 1\nline 2\nline 3\n');
     expect(statusOf(pod, 'c')!.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+  });
+
+  it('restarts a container whose liveness probe fails, with the kubelet\'s events', async () => {
+    const pod = await createPod({
+      containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', 'infinity'], livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 2 } }],
+    });
+    await waitFor('restarted', () => (statusOf(pod, 'c')?.restartCount ?? 0) >= 1);
+    const seen = events(pod).map((e) => [e.type, e.reason, e.message]);
+    expect(seen).toContainEqual(['Warning', 'Unhealthy', 'Liveness probe failed: cat: can\'t open \'/tmp/healthy\': No such file or directory']);
+    expect(seen).toContainEqual(['Normal', 'Killing', 'Container c failed liveness probe, will be restarted']);
+    expect(statusOf(pod, 'c')!.lastState.terminated).toMatchObject({ reason: 'Error', exitCode: 137 });
+  });
+
+  it('posts the Node status: Ready, the kubelet version, the node\'s images', async () => {
+    const node = await waitFor('node status', () => {
+      const n = store.get('nodes', undefined, 'lab-node') as (KObject & { status?: { nodeInfo?: { kubeletVersion: string }; conditions?: Array<{ type: string; status: string }>; images?: unknown[] } }) | undefined;
+      return n?.status?.nodeInfo && n;
+    });
+    expect(node.status!.nodeInfo!.kubeletVersion).toBe('v1.33.1');
+    expect(node.status!.conditions!.find((c) => c.type === 'Ready')!.status).toBe('True');
+    expect(node.status!.images!.length).toBeGreaterThan(0);
   });
 
   it('runs a 3-container pod and stops leaving no runc container or mount behind', async () => {

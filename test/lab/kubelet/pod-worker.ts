@@ -66,6 +66,7 @@ export class PodWorker {
   private eventChain: Promise<void> = Promise.resolve();
   private statusDirty = false;
   private terminating?: Promise<void>;
+  private deleting?: Promise<void>;
   readonly done: Promise<void>;
   private readonly ctx: NodeContext;
 
@@ -596,7 +597,12 @@ export class PodWorker {
   }
 
   /** After termination on a deletion: confirm it with grace period 0, then drop the pod's files. */
-  async finishDeletion(): Promise<void> {
+  finishDeletion(): Promise<void> {
+    this.deleting ??= this.confirmDeletion();
+    return this.deleting;
+  }
+
+  private async confirmDeletion(): Promise<void> {
     await this.terminate();
     const { namespace, name } = this.pod.metadata;
     const current = this.ctx.store.get('pods', namespace, name!);
