@@ -33,6 +33,7 @@ describe.skipIf(!enabled)('big model image', () => {
     console.log(`big model ${SIZE_MB} MB: build+push ${Math.round(buildMs)} ms, pull ${Math.round(performance.now() - started)} ms`);
     expect(ref).toBe(`lab/big-model:${SIZE_MB}mb`);
     expect(statSync(join(image.rootfs, 'models/model.joblib')).size).toBe(SIZE_MB * 1024 * 1024);
+    expect(statSync(join(image.rootfs, 'models')).mode & 0o777).toBe(0o775);
     // Incompressible content: the layer on the wire is as big as the model.
     expect(image.sizeBytes).toBeGreaterThan(SIZE_MB * 1024 * 1024);
   }, 120_000);

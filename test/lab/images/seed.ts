@@ -3,7 +3,7 @@
 // stand-ins' sources, Debian's busybox); a warm `lab up` only asks the registry whether each
 // reference already points at the built digest and pushes what is missing.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -16,6 +16,8 @@ import { manifestDigest, tagImage } from './registry-api.ts';
 import { buildStandins, standinsSourceHash } from './standins.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** For recipes whose names and references are read, or which do not install the stand-ins. */
+const NO_BINARY = '/nonexistent/standins';
 
 export interface SeedTargets {
   host: string;
@@ -39,10 +41,10 @@ export async function seedImages(registry: string | SeedTargets, cacheDir: strin
   let built = false;
   if (!existsSync(layout)) {
     await buildAll(layout, cacheDir);
-    pruneOtherBuilds(cacheDir, dirname(layout));
+    pruneOtherBuilds(cacheDir);
     built = true;
   }
-  const pushes = labRecipes('').flatMap((recipe) => {
+  const pushes = labRecipes(NO_BINARY).flatMap((recipe) => {
     if (recipe.registry === 'private' && !targets.privateHost) return [];
     return recipe.refs.map((ref) => ({ ref, layoutTag: recipe.name, digest: layoutDigest(layout, recipe.name), private: recipe.registry === 'private' }));
   });
@@ -75,7 +77,7 @@ export async function buildBigModelImage(registryHost: string, cacheDir: string,
   const layout = join(cacheDir, `big-model-${sizeMB}mb-${recipeHash()}`, 'oci');
   if (!existsSync(layout)) {
     await buildInto(layout, async (tmp) => {
-      const [busybox] = labRecipes('');
+      const [busybox] = labRecipes(NO_BINARY);
       await buildLayer(tmp, busybox!.name, busybox!.step);
       await buildLayer(tmp, 'big-model', {
         from: busybox!.name,
@@ -91,7 +93,8 @@ export async function buildBigModelImage(registryHost: string, cacheDir: string,
 }
 
 function writeModelFile(dir: string, size: number): void {
-  mkdirSync(dir, { mode: 0o775 });
+  mkdirSync(dir);
+  chmodSync(dir, 0o775); // as the seed's Dockerfile does; mkdir's mode would be cut by the umask
   const chunk = 16 * 1024 * 1024;
   const path = join(dir, 'model.joblib');
   writeFileSync(path, '');
@@ -100,10 +103,15 @@ function writeModelFile(dir: string, size: number): void {
   }
 }
 
-/** Layouts of earlier recipe versions are never used again. */
-function pruneOtherBuilds(cacheDir: string, current: string): void {
+/** Layouts built from earlier recipes are never used again. */
+function pruneOtherBuilds(cacheDir: string): void {
+  const current = recipeHash();
   for (const entry of readdirSync(cacheDir)) {
-    if (entry.startsWith('images-') && join(cacheDir, entry) !== current) rmSync(join(cacheDir, entry), { recursive: true, force: true });
+    const built = /^(?:images|big-model-\d+mb)-([0-9a-f]{16})(?:\.tmp-(\d+))?$/.exec(entry);
+    if (!built) continue;
+    const [, hash, builderPid] = built;
+    const abandoned = builderPid !== undefined && !processAlive(Number(builderPid));
+    if (hash !== current || abandoned) rmSync(join(cacheDir, entry), { recursive: true, force: true });
   }
 }
 
@@ -114,19 +122,36 @@ async function buildAll(layout: string, cacheDir: string): Promise<void> {
   });
 }
 
-/** Builds a layout in a temporary directory and renames it into place, so a crash leaves no half image. */
+/** Builds a layout in a directory of its own and renames it into place: a crash leaves no half
+ *  image, and of two processes building at once (parallel test files) the first to finish wins. */
 async function buildInto(layout: string, build: (tmpLayout: string) => Promise<void>): Promise<void> {
-  const tmp = `${layout}.tmp-${process.pid}`;
-  rmSync(dirname(tmp), { recursive: true, force: true });
-  mkdirSync(dirname(tmp), { recursive: true });
-  await initLayout(tmp);
-  await build(tmp);
-  renameSync(tmp, layout);
+  const final = dirname(layout);
+  const tmp = `${final}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    await initLayout(join(tmp, 'oci'));
+    await build(join(tmp, 'oci'));
+    renameSync(tmp, final);
+  } catch (err) {
+    if (!existsSync(layout)) throw err;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 async function pushImage(layout: string, tag: string, dest: string, auth?: RegistryCredentials): Promise<void> {
   const creds = auth ? ['--dest-creds', `${auth.username}:${auth.password}`] : [];
   await execa('skopeo', ['copy', '-q', '--dest-tls-verify=false', ...creds, `oci:${layout}:${tag}`, `docker://${dest}`]);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function recipeHash(): string {

@@ -23,10 +23,11 @@ export async function buildStandins(cacheDir: string): Promise<string> {
   if (existsSync(out)) return out;
   mkdirSync(dirname(out), { recursive: true });
   const gopath = join(cacheDir, 'go');
-  await execa('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${out}.tmp`, '.'], {
+  const tmp = `${out}.tmp-${process.pid}`; // another process may be building the same version
+  await execa('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', tmp, '.'], {
     cwd: SOURCE_DIR,
     env: { CGO_ENABLED: '0', GOCACHE: join(cacheDir, 'go-build'), GOPATH: gopath, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', GOPROXY: 'off' },
   });
-  renameSync(`${out}.tmp`, out);
+  renameSync(tmp, out);
   return out;
 }
