@@ -1,5 +1,10 @@
 // `npm run lab -- <command>`: a dispatcher over test/lab/cli/<command>.ts. To add a command, add a
 // module exporting `describe` and `run(argv): Promise<number>`, and one line below.
+import { enableCompileCache } from 'node:module';
+
+// The subcommands below load through Node's compile cache (type stripping and compilation reused).
+enableCompileCache();
+
 interface Command { describe: string; run(argv: string[]): Promise<number> }
 
 const COMMANDS: Record<string, () => Promise<Command>> = {

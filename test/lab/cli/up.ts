@@ -1,6 +1,8 @@
 // `lab up [--state DIR] [--kserve-version vX] [--time-scale N]`: starts the lab server detached,
 // waits until it answers, writes DIR/kubeconfig and prints the export line. A live lab is reused.
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +31,9 @@ export async function up(opts: UpOptions): Promise<string> {
     const args = [SERVER_MAIN, '--state', dir];
     if (opts.kserveVersion) args.push('--kserve-version', opts.kserveVersion);
     if (opts.timeScale) args.push('--time-scale', opts.timeScale);
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    // Node's compile cache keeps the type-stripped, compiled modules: it halves the server's start.
+    const env = { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache') };
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env });
     child.unref();
     await log.close();
     await writeFile(files.pid, `${child.pid}\n`);
