@@ -9,7 +9,7 @@ import type { AdmissionPlugin, ExecRunner, LogSource } from './types.ts';
 import type { TokenTable } from './apiserver/auth.ts';
 import { loadTokens } from './apiserver/auth.ts';
 import { ensurePki, type Pki } from './apiserver/certs.ts';
-import { createHandlers, type Runtime } from './apiserver/handler.ts';
+import { createHandlers, type RequestFilter, type Runtime } from './apiserver/handler.ts';
 import { inProcessRunner } from './apiserver/inproc-runner.ts';
 import { MemoryStore } from './apiserver/store.ts';
 import { bootstrap, DEFAULT_KSERVE_VERSION } from './bootstrap.ts';
@@ -19,6 +19,7 @@ import { startReplicaSetController } from './controllers/replicaset.ts';
 import { startScheduler } from './controllers/scheduler.ts';
 import { registerKubelet } from './kubelet/register.ts';
 import { registerSimNodes } from './simnode/register.ts';
+import { registerFaults } from './faults/register.ts';
 import { startKServeController } from './kserve/controller.ts';
 import { kservePodWebhook } from './kserve/webhook.ts';
 import { kserveInferenceServiceDefaulter } from './kserve/isvc-defaulter.ts';
@@ -38,6 +39,8 @@ export interface LabServer {
   addAdmission(plugin: AdmissionPlugin): void;
   setExecRunner(runner: ExecRunner): void;
   setLogSource(source: LogSource): void;
+  /** Adds a filter that sees every authorised resource request first (fault injection). */
+  addRequestFilter(filter: RequestFilter): void;
   /** Runs on close (and so on SIGTERM), last registered first: the kubelet stops its containers here. */
   onShutdown(hook: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -45,7 +48,7 @@ export interface LabServer {
 
 export async function startLabServer(opts: LabServerOptions): Promise<LabServer> {
   const store = new MemoryStore();
-  const runtime: Runtime = {};
+  const runtime: Runtime = { filters: [] };
   const handlers = createHandlers({ store, tokens: opts.tokens, runtime });
   const server: Server = createServer({ cert: opts.pki.serverCertPem, key: opts.pki.serverKeyPem, keepAlive: true }, handlers.request);
   server.on('upgrade', handlers.upgrade);
@@ -67,6 +70,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     addAdmission: (plugin) => store.addAdmission(plugin),
     setExecRunner: (runner) => { runtime.exec = runner; },
     setLogSource: (source) => { runtime.logs = source; },
+    addRequestFilter: (filter) => { runtime.filters.push(filter); },
     onShutdown: (hook) => { hooks.push(hook); },
     close: () => {
       closing ??= (async () => {
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
   lab.setExecRunner(inProcessRunner());
   await registerKubelet(lab, { stateDir, timeScale }); // runc pods when root with runc; else the in-process runner stays
   await registerSimNodes(lab, { stateDir }); // sim-node-1: pods with statuses and events but no processes
+  registerFaults(lab); // the fault switchboard's pod admission and hanging exec (HTTP faults: apiserver/handler.ts)
   for (const stop of [
     startNamespaceController(lab.store, pki.caCertPem),
     startScheduler(lab.store),

@@ -19,12 +19,29 @@ import { toTable } from './table.ts';
 import { fromEventsV1, present, presentJson } from './versions.ts';
 import { serveWatch } from './watch.ts';
 import { SERVER_VERSION } from './version.ts';
+import { interceptRequest, interceptUpgrade } from '../faults/http.ts';
 
+
+/** An authorised resource request, as request filters see it. */
+export interface RequestInfo {
+  user: UserInfo;
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** Sees each authorised resource request before it is served (issue 5's API faults: delays,
+ *  429/5xx, resets); returns true when it has answered (or dropped) the request itself. */
+export type RequestFilter = (req: IncomingMessage, res: ServerResponse, info: RequestInfo) => boolean | Promise<boolean>;
 
 /** What the API server delegates to other parts of the lab; set once they are registered. */
 export interface Runtime {
   exec?: ExecRunner;
   logs?: LogSource;
+  filters: RequestFilter[];
 }
 
 export interface ApiContext {
@@ -40,8 +57,8 @@ export function createHandlers(ctx: ApiContext): {
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 } {
   return {
-    request: (req, res) => { handle(ctx, req, res).catch((err) => sendError(res, err)); },
-    upgrade: (req, socket, head) => { handleUpgrade(ctx, req, socket, head).catch((err) => rejectUpgrade(socket, toApiError(err))); },
+    request: (req, res) => { void interceptRequest(ctx, req, res, () => { handle(ctx, req, res).catch((err) => sendError(res, err)); }); },
+    upgrade: (req, socket, head) => { interceptUpgrade(ctx, req, socket, () => { handleUpgrade(ctx, req, socket, head).catch((err) => rejectUpgrade(socket, toApiError(err))); }); },
   };
 }
 
@@ -111,7 +128,7 @@ function serveNonResource(ctx: ApiContext, req: IncomingMessage, res: ServerResp
 
 // ---- resources ----
 
-function verbOf(method: string | undefined, route: ResourceRoute, q: URLSearchParams): string {
+export function verbOf(method: string | undefined, route: ResourceRoute, q: URLSearchParams): string {
   switch (method) {
     case 'GET': return route.name ? (isTrue(q.get('watch')) ? 'watch' : 'get') : isTrue(q.get('watch')) ? 'watch' : 'list';
     case 'POST': return 'create';
@@ -129,7 +146,9 @@ function isTrue(v: string | null): boolean {
 async function serveResource(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, user: UserInfo, route: ResourceRoute, q: URLSearchParams): Promise<void> {
   const verb = verbOf(req.method, route, q);
   const t = route.type;
-  check(ctx, user, { verb, apiGroup: t.group, resource: t.plural, subresource: route.subresource, namespace: route.namespace, name: route.name });
+  const info: RequestInfo = { user, verb, apiGroup: t.group, resource: t.plural, subresource: route.subresource, namespace: route.namespace, name: route.name };
+  check(ctx, user, info);
+  for (const filter of ctx.runtime.filters) if (await filter(req, res, info)) return;
   if (!t.verbs.includes(verb) && !route.subresource) throw methodNotAllowed();
   const sub = route.subresource;
   if (sub === 'exec' || sub === 'attach') throw badRequest('Upgrade request required');
