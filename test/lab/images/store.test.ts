@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageStore } from '../types.ts';
 import { LAB_IMAGES, SKLEARN_MODEL_FILE } from './catalog.ts';
+import { manifestDigest, tagImage } from './registry-api.ts';
 import { seedImages } from './seed.ts';
 import { createImageStore, ImagePullError } from './store.ts';
 import { IMAGE_CACHE_DIR, imageTestsEnabled, startTestRegistries, type TestRegistries } from './test-registry.ts';
@@ -64,6 +65,23 @@ describe.skipIf(!enabled)('image store', () => {
     expect(b.digest).toBe(a.digest);
     // The registry logs a request after answering it: give the log a moment to catch up.
     await expect.poll(registryLog, { timeout: 2000 }).toBeGreaterThanOrEqual(before + 2);
+  });
+
+  it('follows a moved :latest on Always while IfNotPresent keeps the node’s copy', async () => {
+    const nodeA = newStore();
+    const nodeB = newStore();
+    const old = await nodeA.pull(LAB_IMAGES.sklearnModelLatest, { policy: 'IfNotPresent' });
+    await nodeB.pull(LAB_IMAGES.sklearnModelLatest, { policy: 'IfNotPresent' });
+    // Someone pushes a new :latest (here: the busybox image, which has no /models).
+    const busybox = await manifestDigest(reg.host, 'library/busybox', 'latest');
+    expect(await tagImage(reg.host, { repository: 'library/busybox', digest: busybox! }, { repository: 'rhuss/kserving-example-sklearn', tag: 'latest' })).toBe(true);
+
+    const moved = await nodeA.pull(LAB_IMAGES.sklearnModelLatest, { policy: 'Always' });
+    expect(moved).toMatchObject({ pulled: true, digest: busybox });
+    expect(moved.digest).not.toBe(old.digest);
+    expect(() => statSync(join(moved.rootfs, 'models'))).toThrow(/ENOENT/);
+    const kept = await nodeB.pull(LAB_IMAGES.sklearnModelLatest, { policy: 'IfNotPresent' });
+    expect(kept).toMatchObject({ pulled: false, digest: old.digest });
   });
 
   it('coalesces concurrent pulls of one image into one download', async () => {
