@@ -195,7 +195,7 @@ function stamp(): string {
 /** The kubeconfig as client-node needs it, plus impersonation headers client-node does not send
  *  (it knows only `as`; kubectl also sends --as-group and --as-uid). Used for requests and exec. */
 export async function makeKubeConfig(conn: ResolvedConnection): Promise<KubeConfig> {
-  const k8s = await import('@kubernetes/client-node');
+  const k8s = await import('./k8s.ts');
   const headers: Record<string, string | string[]> = {};
   if (conn.impersonate.user) headers['Impersonate-User'] = conn.impersonate.user;
   if (conn.impersonate.groups.length) headers['Impersonate-Group'] = conn.impersonate.groups;

@@ -104,7 +104,7 @@ export async function execInContainer(
   if (isModelcarContainer(container)) {
     throw new Error(`refusing to exec into the modelcar container "${container}": the plugin never runs commands there`);
   }
-  const [{ Exec }, { default: WebSocketCtor }] = await Promise.all([import('@kubernetes/client-node'), import('ws')]);
+  const { Exec, WebSocket: WebSocketCtor } = await import('./k8s.ts');
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const access: ApiRequest = { verb: 'create', group: '', version: 'v1', resource: 'pods/exec', namespace, name: pod };
   const stdout = new Collector();
