@@ -13,6 +13,7 @@ import { mountsUnder } from './mounts.ts';
 import type { Container, ContainerStatus, Pod } from './pod-types.ts';
 import { runcList } from './runc.ts';
 import { FAULT_ANNOTATIONS } from './faults.ts';
+import { killContainerNow } from '../faults/pod-actions.ts';
 import { createServer } from 'node:net';
 import { testImageStore } from './test-images.ts';
 
@@ -189,12 +190,12 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     const link = async () => (await exec(pod, 'kserve-container', ['readlink', '/mnt/models'])).out.trim();
     const first = await waitFor('the link', link);
     // The first restart is immediate; the second crash waits out the 10 s back-off (1 s at timeScale 10).
-    expect(await kubelet.killContainer('default', pod.metadata.name!, 'modelcar')).toBe(true);
+    await killContainerNow(store, 'default', pod.metadata.name!, 'modelcar');
     await waitFor('restart 1', () => statusOf(pod, 'modelcar')?.restartCount === 1 && statusOf(pod, 'modelcar')?.state.running);
     const second = await waitFor('a new link', async () => (await link()) !== first && link());
     expect(second).toMatch(/^\/proc\/\d+\/root\/models$/);
     expect((await exec(pod, 'kserve-container', ['ls', '/mnt/models/'])).out).toBe('model.joblib\n');
-    expect(await kubelet.killContainer('default', pod.metadata.name!, 'modelcar')).toBe(true);
+    await killContainerNow(store, 'default', pod.metadata.name!, 'modelcar');
     const waiting = await waitFor('CrashLoopBackOff', () => statusOf(pod, 'modelcar')?.state.waiting);
     expect(waiting.reason).toBe('CrashLoopBackOff');
     expect(waiting.message).toBe(`back-off 10s restarting failed container=modelcar pod=${pod.metadata.name}_default(${pod.metadata.uid})`);
@@ -364,12 +365,12 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     expect(events(pod).map((e) => `${e.reason}:${e.involvedObject.fieldPath}`)).toContain('Started:spec.ephemeralContainers{debugger}');
   });
 
-  it('applies the read-only-rootfs and noexec-/tmp faults asked for by annotation', async () => {
-    const pod = await createPod({ containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', 'infinity'] }] });
-    await store.update('pods', { ...current(pod)!, metadata: { ...current(pod)!.metadata, annotations: { [FAULT_ANNOTATIONS.readonlyRootfs]: 'c', [FAULT_ANNOTATIONS.noexecTmp]: 'c' } } } as KObject);
-    // Faults apply from the next start: kill it and let the restart pick them up.
+  it('honours readOnlyRootFilesystem, and mounts /tmp noexec when the fault annotation asks for it', async () => {
+    const pod = await createPod({ containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', 'infinity'], securityContext: { readOnlyRootFilesystem: true } }] });
+    await store.update('pods', { ...current(pod)!, metadata: { ...current(pod)!.metadata, annotations: { [FAULT_ANNOTATIONS.noexecTmp]: 'c' } } } as KObject);
+    // The fault applies from the next start: kill the container and let the restart pick it up.
     await waitFor('running', () => allRunning(pod));
-    await kubelet.killContainer('default', pod.metadata.name!, 'c');
+    await killContainerNow(store, 'default', pod.metadata.name!, 'c');
     await waitFor('restarted', () => statusOf(pod, 'c')?.restartCount === 1 && statusOf(pod, 'c')?.state.running);
     const touch = await exec(pod, 'c', ['touch', '/marker']);
     expect(touch.err).toBe("touch: /marker: Read-only file system\n");

@@ -35,8 +35,6 @@ export interface KubeletOptions {
 export interface Kubelet {
   execRunner: ExecRunner;
   logSource: LogSource;
-  /** Kills a running container now (the "modelcar killed mid-inspect" fault); false if it is not running. */
-  killContainer(namespace: string, pod: string, container: string, signal?: 'TERM' | 'KILL'): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -187,12 +185,7 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     removeCgroups(namePrefix);
     rmSync(join(opts.stateDir, 'pods'), { recursive: true, force: true });
   };
-  const killContainer = async (namespace: string, name: string, container: string, signal: 'TERM' | 'KILL' = 'KILL') => {
-    const pod = store.get('pods', namespace, name);
-    const worker = pod && findWorker(pod);
-    return worker ? worker.kill(container, signal) : false;
-  };
-  return { execRunner, logSource, killContainer, stop: () => (stopping ??= stop()) };
+  return { execRunner, logSource, stop: () => (stopping ??= stop()) };
 }
 
 /** Removes this kubelet's (now empty) cgroup directories in every hierarchy. */

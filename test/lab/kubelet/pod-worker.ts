@@ -487,7 +487,7 @@ export class PodWorker {
       runcPrefix: this.ctx.namePrefix,
       terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
       fallbackToLogsOnError: c.terminationMessagePolicy === 'FallbackToLogsOnError',
-      readonlyRootfs: (c.securityContext?.readOnlyRootFilesystem ?? false) || faults.readonlyRootfs,
+      readonlyRootfs: c.securityContext?.readOnlyRootFilesystem ?? false,
       argv,
       env: processEnvironment(this.hostname(), image.config.env, specEnv),
       cwd: c.workingDir ?? image.config.workingDir ?? '/',
@@ -611,14 +611,6 @@ export class PodWorker {
       await del('pods', namespace, name!, SYSTEM_USER, { gracePeriodSeconds: 0 }).catch(() => undefined);
     }
     rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  /** Kills a container's process now (a fault, or a test's crash); the restart policy then applies as usual. */
-  async kill(container: string, signal: 'TERM' | 'KILL'): Promise<boolean> {
-    const instance = this.running(container);
-    if (!instance) return false;
-    instance.signal(signal);
-    return true;
   }
 
   /** The running instance of a container, for exec. */
