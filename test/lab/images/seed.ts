@@ -37,13 +37,7 @@ export interface SeedReport {
 export async function seedImages(registry: string | SeedTargets, cacheDir: string): Promise<SeedReport> {
   const start = performance.now();
   const targets = typeof registry === 'string' ? { host: registry } : registry;
-  const layout = join(cacheDir, `images-${recipeHash()}`, 'oci');
-  let built = false;
-  if (!existsSync(layout)) {
-    await buildAll(layout, cacheDir);
-    pruneOtherBuilds(cacheDir);
-    built = true;
-  }
+  const { layout, built } = await prepareImages(cacheDir);
   const pushes = labRecipes(NO_BINARY).flatMap((recipe) => {
     if (recipe.registry === 'private' && !targets.privateHost) return [];
     return recipe.refs.map((ref) => ({ ref, layoutTag: recipe.name, digest: layoutDigest(layout, recipe.name), private: recipe.registry === 'private' }));
@@ -69,6 +63,16 @@ export async function seedImages(registry: string | SeedTargets, cacheDir: strin
     pushedOnce.set(`${m.host}/${m.digest}`, { repository: m.repository, digest: m.digest });
   }
   return { built, pushed: missing.map((m) => m.ref), durationMs: Math.round(performance.now() - start) };
+}
+
+/** Builds the lab's images into the cache unless this version of the recipes is there already.
+ *  The first build on a machine compiles the stand-ins (about a minute); later ones take seconds. */
+export async function prepareImages(cacheDir: string): Promise<{ layout: string; built: boolean }> {
+  const layout = join(cacheDir, `images-${recipeHash()}`, 'oci');
+  if (existsSync(layout)) return { layout, built: false };
+  await buildAll(layout, cacheDir);
+  pruneOtherBuilds(cacheDir);
+  return { layout, built: true };
 }
 
 /** A model image of `sizeMB` (one incompressible file under /models), built and pushed on demand. */
