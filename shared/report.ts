@@ -115,6 +115,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
   { root: 'MC102', symptoms: ['MC103', 'MC105', 'MC202', 'MC306'], samePod: false },
   { root: 'MC104', symptoms: ['MC103'], samePod: false },
   { root: 'MC103', symptoms: ['MC202', 'MC306', 'MC401', 'MC402'], samePod: false },
+  { root: 'MC105', symptoms: ['MC202', 'MC306'], samePod: true },
   { root: 'MC106', symptoms: ['MC209'], samePod: false },
   { root: 'MC601', symptoms: ['MC602'], samePod: false },
   // pod-level

@@ -1,6 +1,7 @@
 // Single checks on small variations of the healthy snapshot; docs/scenarios.md rows are in scenarios.test.ts.
 import { describe, expect, it } from 'vitest';
 import { runChecks } from './index.ts';
+import { buildReport } from '../report.ts';
 import { goDurationSeconds } from './runtime.ts';
 import type { CheckResult } from '../report.ts';
 import type { CheckId } from '../catalogue.ts';
@@ -47,6 +48,20 @@ describe('MC1xx', () => {
     const s = healthySnapshot();
     s.kserve.configMap = configMap(V20_STORAGE_INITIALIZER, undefined, ago(30));
     expect(one(s, 'MC105')).toMatchObject({ status: 'warn', evidence: { differences: [] } });
+  });
+
+  it('MC105 warns about a pod admitted while modelcars were off, and explains its MC202/MC306', () => {
+    const s = healthySnapshot();
+    const pod = s.pods[0]!;
+    pod.spec.containers = pod.spec.containers.filter((c) => c.name !== 'modelcar');
+    pod.spec.initContainers = [{ name: 'storage-initializer', args: [`oci://${IMAGE}`, '/mnt/models'] }];
+    const report = buildReport(s, runChecks(s));
+    expect(report.findings.filter((f) => ['MC103', 'MC105', 'MC202', 'MC306'].includes(f.id)).map((f) => [f.id, f.status, f.causedBy ?? null])).toEqual([
+      ['MC105', 'warn', null],
+      ['MC202', 'fail', 'MC105'],
+      ['MC306', 'fail', 'MC105'],
+      ['MC103', 'pass', null],
+    ]);
   });
 
   it('MC106 fails on a quota refusal with the quota hint', () => {

@@ -109,12 +109,14 @@ function injectedDifferences(ctx: Context, pod: Pod): string[] {
 }
 
 function mc105(ctx: Context, t: TargetView): CheckResult[] {
-  const pods = t.pods.filter((p) => modelcarContainers(p.spec).length > 0);
-  if (pods.length === 0) return [skip('MC105', t.object, t.noPodsReason ?? 'no modelcar pods')];
+  const pods = t.sources.some((s) => s.mode !== 'native') ? t.pods : [];
+  if (pods.length === 0) return [skip('MC105', t.object, t.noPodsReason ?? 'no oci:// pods')];
   if (!ctx.validConfig) return [skip('MC105', t.object, 'the storageInitializer config is missing or invalid')];
   const changed = configChangedAt(ctx);
   return pods.map((pod) => {
     const diffs = injectedDifferences(ctx, pod);
+    // A pod admitted while modelcars were off keeps its storage-initializer after they are turned on.
+    if (modelcarContainers(pod.spec).length === 0 && usesModelcar(t)) diffs.push('the pod has no modelcar, but the current config injects one (effective OCI mode modelcar)');
     const created = pod.metadata.creationTimestamp;
     const newer = changed && created && changed.how.startsWith('metadata.managedFields') && Date.parse(changed.at) > Date.parse(created);
     const ev = { ...targetEvidence(t), pod: pod.metadata.name, podCreated: created ?? null, configChanged: changed?.at ?? null, configChangedFrom: changed?.how ?? null, differences: diffs };

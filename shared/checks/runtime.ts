@@ -155,7 +155,8 @@ function mc304(ctx: Context, t: TargetView, pod: Pod): CheckResult {
   const line = previous?.text?.split('\n').find((l) => l.includes(modelPath) && MODEL_MISSING.test(l)) ?? previous?.text?.split('\n').find((l) => l.includes(modelPath.replace(/\/[^/]*$/, '')) && MODEL_MISSING.test(l));
   const lastEnd = rs.lastState?.terminated?.finishedAt;
   const mcStart = containerStatus(pod, mc.container.name)?.state?.running?.startedAt;
-  const beforeModelcar = lastEnd && mcStart && Date.parse(lastEnd) <= Date.parse(mcStart);
+  // Strictly before: timestamps have second granularity, and an exit in the same second proves nothing.
+  const beforeModelcar = lastEnd && mcStart && Date.parse(lastEnd) < Date.parse(mcStart);
   if (line || beforeModelcar) {
     return result('MC304', 'warn', podRef(pod), `${runtime.name} restarted ${rs.restartCount}x: it started before ${mc.container.name} linked ${modelPath}${line ? `: "${line.trim()}"` : ` (it exited at ${lastEnd}, ${mc.container.name} started at ${mcStart})`}`, {
       ...ev, ...(line ? { logLine: line.trim(), log: `kubectl logs ${pod.metadata.name} -c ${runtime.name} --previous` } : { runtimeExitedAt: lastEnd, modelcarStartedAt: mcStart }),
