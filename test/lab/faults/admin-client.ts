@@ -10,7 +10,7 @@ export interface LabResponse { status: number; body: unknown; text: string }
 
 export interface LabAdmin {
   url: string;
-  request(method: string, path: string, body?: unknown, contentType?: string): Promise<LabResponse>;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<LabResponse>;
   close(): void;
 }
 
@@ -23,21 +23,28 @@ export async function labAdmin(stateDir: string): Promise<LabAdmin> {
   const url = new URL(info.url);
   return {
     url: info.url,
-    request: (method, path, body, contentType = 'application/json') =>
-      new Promise((resolve, reject) => {
-        const req = request({ host: url.hostname, port: url.port, path, method, agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': contentType } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try { parsed = JSON.parse(text); } catch { /* not JSON: keep the text */ }
-            resolve({ status: res.statusCode ?? 0, body: parsed, text });
-          });
-        });
-        req.on('error', reject);
-        req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
-      }),
+    request: (method, path, body, headers = {}) => send(method, path, body, headers, true),
     close: () => agent.destroy(),
   };
+
+  function send(method: string, path: string, body: unknown, headers: Record<string, string>, retry: boolean): Promise<LabResponse> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path, method, agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json', ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try { parsed = JSON.parse(text); } catch { /* not JSON: keep the text */ }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+      });
+      // A kept-alive socket the server closed meanwhile: Node's documented answer is to send again.
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (retry && req.reusedSocket && err.code === 'ECONNRESET') send(method, path, body, headers, false).then(resolve, reject);
+        else reject(err);
+      });
+      req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+    });
+  }
 }
