@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: () => import('./cli/status.ts'),
   image: () => import('./cli/image.ts'),
   populate: () => import('./cli/populate.ts'),
+  fault: () => import('./cli/fault.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

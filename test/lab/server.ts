@@ -19,6 +19,7 @@ import { startReplicaSetController } from './controllers/replicaset.ts';
 import { startScheduler } from './controllers/scheduler.ts';
 import { registerKubelet } from './kubelet/register.ts';
 import { registerSimNodes } from './simnode/register.ts';
+import { registerFaults } from './faults/register.ts';
 import { startKServeController } from './kserve/controller.ts';
 import { kservePodWebhook } from './kserve/webhook.ts';
 import { kserveInferenceServiceDefaulter } from './kserve/isvc-defaulter.ts';
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
   lab.setExecRunner(inProcessRunner());
   await registerKubelet(lab, { stateDir, timeScale }); // runc pods when root with runc; else the in-process runner stays
   await registerSimNodes(lab, { stateDir }); // sim-node-1: pods with statuses and events but no processes
+  registerFaults(lab); // the fault switchboard's pod admission and hanging exec (HTTP faults: apiserver/handler.ts)
   for (const stop of [
     startNamespaceController(lab.store, pki.caCertPem),
     startScheduler(lab.store),
