@@ -19,7 +19,6 @@ import { toTable } from './table.ts';
 import { fromEventsV1, present, presentJson } from './versions.ts';
 import { serveWatch } from './watch.ts';
 import { SERVER_VERSION } from './version.ts';
-import { interceptRequest, interceptUpgrade } from '../faults/http.ts';
 
 
 /** An authorised resource request, as request filters see it. */
@@ -57,8 +56,8 @@ export function createHandlers(ctx: ApiContext): {
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 } {
   return {
-    request: (req, res) => { void interceptRequest(ctx, req, res, () => { handle(ctx, req, res).catch((err) => sendError(res, err)); }); },
-    upgrade: (req, socket, head) => { interceptUpgrade(ctx, req, socket, () => { handleUpgrade(ctx, req, socket, head).catch((err) => rejectUpgrade(socket, toApiError(err))); }); },
+    request: (req, res) => { handle(ctx, req, res).catch((err) => sendError(res, err)); },
+    upgrade: (req, socket, head) => { handleUpgrade(ctx, req, socket, head).catch((err) => rejectUpgrade(socket, toApiError(err))); },
   };
 }
 
@@ -192,6 +191,9 @@ function mustGet(ctx: ApiContext, route: ResourceRoute): KObject {
 
 interface ContinueToken { rv: number; start: string }
 
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
+
 function serveList(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams): void {
   const t = route.type;
   const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
@@ -229,8 +231,10 @@ function serveList(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, r
   }
   const apiVersion = route.group ? `${route.group}/${route.version}` : route.version;
   const head = JSON.stringify({ kind: `${t.kind}List`, apiVersion, metadata: meta });
-  const body = `${head.slice(0, -1)},"items":[${items.map((e) => presentJson(e, route.group, route.version)).join(',')}]}`;
-  sendRaw(res, 200, body, 'application/json');
+  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`)];
+  items.forEach((e, i) => { if (i) parts.push(COMMA); parts.push(presentJson(e, route.group, route.version)); });
+  parts.push(LIST_END);
+  sendRaw(res, 200, Buffer.concat(parts), 'application/json');
 }
 
 function dryRun(q: URLSearchParams): boolean {

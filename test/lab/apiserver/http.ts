@@ -8,9 +8,9 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
   sendRaw(res, code, typeof body === 'string' ? body : JSON.stringify(body), contentType);
 }
 
-export function sendRaw(res: ServerResponse, code: number, text: string, contentType: string): void {
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
-  res.end(text);
+export function sendRaw(res: ServerResponse, code: number, body: string | Buffer, contentType: string): void {
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' });
+  res.end(body);
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {

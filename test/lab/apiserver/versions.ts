@@ -59,12 +59,13 @@ export function present(obj: KObject, group: string, version: string): KObject {
   return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
 }
 
-/** JSON of an entry as served at group/version, from the entry's cache when no conversion applies. */
-export function presentJson(entry: Entry, group: string, version: string): string {
+/** UTF-8 JSON of an entry as served at group/version, from the entry's cache when no conversion
+ *  applies: lists are then a concatenation of cached buffers, with no encoding per request. */
+export function presentJson(entry: Entry, group: string, version: string): Buffer {
   const obj = entry.obj;
   if (obj.apiVersion === apiVersionOf(group, version) && !(obj.kind === 'Event' && group === 'events.k8s.io')) {
-    entry.json ??= JSON.stringify(obj);
+    entry.json ??= Buffer.from(JSON.stringify(obj));
     return entry.json;
   }
-  return JSON.stringify(present(obj, group, version));
+  return Buffer.from(JSON.stringify(present(obj, group, version)));
 }
