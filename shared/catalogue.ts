@@ -276,10 +276,6 @@ export function entry(id: CheckId): CatalogueEntry {
   return e;
 }
 
-export function isCheckId(s: string): s is CheckId {
-  return BY_ID.has(s);
-}
-
 /** Fills `{{name}}` from `vars`; a placeholder without a value stays as `<name>` so the hint
  *  still reads as a command with a blank to fill. */
 export function fillHint(template: string, vars: Record<string, unknown>): string {

@@ -99,6 +99,22 @@ describe('MC1xx', () => {
 });
 
 describe('MC2xx', () => {
+  it('MC208 reads a Knative refusal from the Revision condition when there is no pod', () => {
+    const s = healthySnapshot({ mode: 'Knative' });
+    s.pods = [];
+    s.replicaSets = [];
+    s.events[0]!.items = [];
+    s.revisions = [{
+      apiVersion: 'serving.knative.dev/v1', kind: 'Revision',
+      metadata: { name: 'sklearn-iris-oci-predictor-00001', namespace: NS, labels: { 'serving.kserve.io/inferenceservice': 'sklearn-iris-oci' } },
+      status: { conditions: [{ type: 'ResourcesAvailable', status: 'False', reason: 'FailedCreate', message: 'pods "x" is forbidden: violates PodSecurity "restricted:latest": runAsNonRoot != true', lastTransitionTime: ago(40) }] },
+    }];
+    const f = one(s, 'MC208');
+    expect(f.status).toBe('fail');
+    expect((f.evidence['refusals'] as Array<{ object: string; ageSeconds: number }>)[0]).toMatchObject({ object: `revision/${NS}/sklearn-iris-oci-predictor-00001`, ageSeconds: 40 });
+    expect(one(s, 'MC301').evidence['reason']).toMatch(/^no pods: admission refused them/);
+  });
+
   it('MC201 hints at Knative config-features on a Knative pod', () => {
     const s = healthySnapshot({ mode: 'Knative' });
     s.pods[0]!.spec.shareProcessNamespace = false;

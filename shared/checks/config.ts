@@ -7,14 +7,11 @@ import { parseQuantity } from '../kserve/quantity.ts';
 import { atLeast, SINCE } from '../kserve/version.ts';
 import { exec, probedIds } from './inpod.ts';
 import {
-  findLogLine, patchEvidence, podRef, result, skip, usesModelcar,
+  findLogLine, patchEvidence, podRef, result, skip, targetEvidence, usesModelcar,
   type Context, type TargetView,
 } from './context.ts';
 
 
-function targetEvidence(t: TargetView) {
-  return { namespace: t.ref.namespace, isvc: t.ref.name };
-}
 
 function mc101(ctx: Context): CheckResult {
   const k = ctx.snapshot.kserve;

@@ -120,6 +120,16 @@ export function findLogLine(ctx: Context, pod: Pod, container: string, re: RegEx
   return null;
 }
 
+/** The values most hints need about a target: `{{namespace}}`, `{{isvc}}`. */
+export function targetEvidence(t: TargetView) {
+  return { namespace: t.ref.namespace, isvc: t.ref.name };
+}
+
+/** ... and about one of its pods: `{{pod}}`. */
+export function podEvidence(t: TargetView, pod: Pod) {
+  return { namespace: pod.metadata.namespace, pod: pod.metadata.name, isvc: t.ref.name };
+}
+
 export function result(id: CheckId, status: Status, object: string, message: string, evidence: Record<string, unknown> = {}, container?: string): CheckResult {
   return container ? { id, status, object, container, message, evidence } : { id, status, object, message, evidence };
 }
@@ -149,6 +159,21 @@ function targetView(ctx: Omit<Context, 'targets'>, ref: TargetRef): TargetView {
   const refusals: EventView[] = [
     ...[...replicaSets, ...deployments, ...revisions].flatMap((o) =>
       eventsOf(ctx, o.kind, o.metadata.namespace, o.metadata.name).items.filter((e) => e.reason === 'FailedCreate'),
+    ),
+    // Knative reports pods it could not create on the Revision (ResourcesAvailable/Ready False).
+    ...revisions.flatMap((r) =>
+      (r.status?.conditions ?? [])
+        .filter((c) => c.status === 'False' && /forbidden|Error creating|failed calling webhook/i.test(c.message ?? ''))
+        .map((c) => ({
+          object: objectRef('revision', r.metadata.namespace, r.metadata.name),
+          reason: c.reason ?? c.type,
+          message: c.message ?? '',
+          type: 'Condition',
+          count: 1,
+          at: c.lastTransitionTime ?? null,
+          ageSeconds: ageSeconds(ctx, c.lastTransitionTime),
+          fieldPath: `status.conditions[${c.type}]`,
+        })),
     ),
     ...deployments.flatMap((d) =>
       (d.status?.conditions ?? [])

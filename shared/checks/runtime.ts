@@ -3,16 +3,13 @@ import type { CheckResult } from '../report.ts';
 import type { ContainerStatus, Pod } from '../snapshot.ts';
 import { mainRuntimeContainer, modelcarContainers, modelcarInitContainers, STORAGE_INITIALIZER } from '../kserve/pod.ts';
 import {
-  containerStatus, eventsOf, suggestedModelcarMemory, findLogLine, logOf, noEventsReason, patchEvidence, podRef, registryOf, result, skip,
+  containerStatus, eventsOf, podEvidence, suggestedModelcarMemory, findLogLine, logOf, noEventsReason, patchEvidence, podRef, registryOf, result, skip,
   type Context, type EventView, type TargetView,
 } from './context.ts';
 
 const PULL_FAILURE = /ErrImagePull|ImagePullBackOff|InvalidImageName|ErrImageNeverPull/;
 const AUTH_FAILURE = /401 Unauthorized|pull access denied|unauthorized|authentication required|403 Forbidden/i;
 
-function podEvidence(t: TargetView, pod: Pod) {
-  return { namespace: pod.metadata.namespace, pod: pod.metadata.name, isvc: t.ref.name };
-}
 
 /** Events of a pod about one container (fieldPath spec.containers{name} / spec.initContainers{name}). */
 function containerEvents(ctx: Context, pod: Pod, name: string): EventView[] {
@@ -74,7 +71,8 @@ function mc301(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
       return skip('MC301', podRef(pod), `${container.name} is still starting (${reason})`, ev, container.name);
     }
     const msg = `${container.name} is not running: ${stateText(s)}${pull?.['hintKey'] === 'pullSecret' ? `; the registry refused the credentials (no imagePullSecret for ${pull['registry']})` : ''}${waitingForInit ? ' (waiting for the init containers)' : ''}`;
-    return result('MC301', 'fail', podRef(pod), msg, { ...ev, ...(pull ?? {}) }, container.name);
+    const said = findLogLine(ctx, pod, container.name, /\S/);
+    return result('MC301', 'fail', podRef(pod), msg, { ...ev, ...(pull ?? {}), ...(said ? { logLine: said.line, log: said.log } : {}) }, container.name);
   });
 }
 

@@ -6,12 +6,9 @@ import { effectiveIds, mainRuntimeContainer, modelcarContainers, parentDir, runt
 import { parseQuantity } from '../kserve/quantity.ts';
 import { atLeast, SINCE } from '../kserve/version.ts';
 import { exec, probedIds } from './inpod.ts';
-import { containerStatus, suggestedModelcarMemory, patchEvidence, podRef, repositoryOf, result, skip, tagOf, usesModelcar, type Context, type TargetView } from './context.ts';
+import { containerStatus, podEvidence, suggestedModelcarMemory, patchEvidence, podRef, repositoryOf, result, skip, tagOf, usesModelcar, type Context, type TargetView } from './context.ts';
 
 
-function podEvidence(t: TargetView, pod: Pod) {
-  return { namespace: pod.metadata.namespace, pod: pod.metadata.name, isvc: t.ref.name };
-}
 
 /** The Deployment a pod comes from (via its ReplicaSet), for patch hints. */
 function deploymentOf(t: TargetView, pod: Pod): string | undefined {
