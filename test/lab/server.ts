@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   lab.setExecRunner(inProcessRunner());
   await registerKubelet(lab, { stateDir, timeScale }); // runc pods when root with runc; else the in-process runner stays
   await registerSimNodes(lab, { stateDir }); // sim-node-1: pods with statuses and events but no processes
-  registerFaults(lab); // the fault switchboard's pod admission and hanging exec (HTTP faults: apiserver/handler.ts)
+  registerFaults(lab); // the fault switchboard: API request filter, pod-fault admission, hanging exec
   for (const stop of [
     startNamespaceController(lab.store, pki.caCertPem),
     startScheduler(lab.store),

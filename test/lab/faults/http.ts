@@ -8,7 +8,6 @@
 //                              or {action: 'issue-token', user, ttlSeconds}
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { authenticate, issueToken, LAB_USERS } from '../apiserver/auth.ts';
 import { ApiError, badRequest } from '../apiserver/errors.ts';
 import type { ApiContext, RequestFilter, RequestInfo } from '../apiserver/handler.ts';
@@ -43,9 +42,9 @@ export function faultFilter(store: object): RequestFilter {
     for (const f of fired) if (f.type === 'latency') await new Promise((r) => setTimeout(r, f.ms));
     for (const f of fired) {
       if (f.type === 'reset') {
-        const socket = req.socket as TLSSocket & { resetAndDestroy?: () => void };
-        if (socket.resetAndDestroy) socket.resetAndDestroy();
-        else socket.destroy();
+        // A TLS socket cannot send a TCP RST itself (resetAndDestroy wants a plain TCP handle): the
+        // connection just goes, and Node and Go clients report it as a reset or an unexpected EOF.
+        req.socket.destroy();
         return true;
       }
       if (f.type === 'status') {
