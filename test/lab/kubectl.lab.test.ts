@@ -199,6 +199,25 @@ describe('kubectl patch', () => {
   });
 });
 
+describe('kubectl delete and debug', () => {
+  it('dry-runs a delete on the server and deletes by label selector', async () => {
+    const dry = await kubectl(['delete', 'cm', 'page-0', '-n', ns, '--dry-run=server']);
+    expect(dry.stdout.trim()).toBe('configmap "page-0" deleted (server dry run)');
+    expect((await kubectl(['get', 'cm', 'page-0', '-n', ns, '-o', 'name'])).stdout.trim()).toBe('configmap/page-0');
+    await kubectl(['label', 'cm', 'page-1', 'page-2', '-n', ns, 'doomed=yes']);
+    const del = await kubectl(['delete', 'cm', '-n', ns, '-l', 'doomed=yes']);
+    expect(del.stdout.split('\n').filter(Boolean).sort()).toEqual(['configmap "page-1" deleted', 'configmap "page-2" deleted']);
+    expect((await kubectl(['get', 'cm', '-n', ns, '-l', 'doomed=yes', '-o', 'name'])).stdout).toBe('');
+  });
+
+  it('adds an ephemeral container through pods/ephemeralcontainers (kubectl debug)', async () => {
+    const r = await kubectl(['debug', 'table', '-n', ns, '--image=busybox:1.36', '--target=main', '--profile=general', '--', 'true']);
+    expect(r.exitCode).toBe(0);
+    const names = (await kubectl(['get', 'pod', 'table', '-n', ns, '-o', 'jsonpath={.spec.ephemeralContainers[*].name}'])).stdout;
+    expect(names).toMatch(/^debugger-[a-z0-9]{5}$/);
+  });
+});
+
 describe('errors and concurrency', () => {
   it('reports missing objects with the real messages', async () => {
     expect((await kubectl(['get', 'pod', 'nope', '-n', ns])).stderr.trim()).toBe('Error from server (NotFound): pods "nope" not found');

@@ -75,6 +75,17 @@ describe('deployments', () => {
     expect(history.stdout).toMatch(/^2\s+<none>$/m);
   });
 
+  it('scales through the scale subresource', async () => {
+    expect((await kubectl(['scale', 'deployment/web', '-n', ns, '--replicas=3'])).stdout.trim()).toBe('deployment.apps/web scaled');
+    await until('three ready replicas', async () => {
+      const ready = (await kubectl(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.status.readyReplicas}'])).stdout;
+      return ready === '3' ? ready : undefined;
+    });
+    expect((await kubectl(['scale', 'deployment/web', '-n', ns, '--replicas=2'])).exitCode).toBe(0);
+    expect((await kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=60s'])).stdout).toContain('successfully rolled out');
+    await until('two pods', async () => ((await podNames('app=web')).length === 2 ? true : undefined));
+  });
+
   it('replaces pods deleted by selector with new names and uids', async () => {
     const uids = async () => (await kubectl(['get', 'pods', '-n', ns, '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.uid}'])).stdout.split(' ').filter(Boolean);
     const old = await uids();
