@@ -43,7 +43,15 @@ export interface ImageRecipe {
 
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const BUSYBOX_TAGS = ['latest', '1.36', '1.36.1', '1.35', 'stable'];
-const withLatest = (image: (v: string) => string) => [...KSERVE_VERSIONS, 'latest'].map(image);
+// KServe moved Storage into its own package (kserve_storage) in v0.17: the runtime and initializer
+// images of older releases log and fail differently (see standins/storage.go).
+const legacyStorage = (version: string) => /^v0\.(1[0-6]|[0-9])\./.test(version);
+const LEGACY_VERSIONS = KSERVE_VERSIONS.filter(legacyStorage);
+const CURRENT_VERSIONS = [...KSERVE_VERSIONS.filter((v) => !legacyStorage(v)), 'latest'];
+const markLegacyStorage = (rootfs: string) => {
+  mkdirSync(join(rootfs, 'etc/standins'));
+  writeFileSync(join(rootfs, 'etc/standins/storage-module'), 'kserve.storage\n');
+};
 
 /** Every image seeded at `lab up`, in build order (a step's `from` is built before it). */
 export function labRecipes(standinsBinary: string): ImageRecipe[] {
@@ -80,7 +88,13 @@ export function labRecipes(standinsBinary: string): ImageRecipe[] {
         },
         config: { user: '1000', entrypoint: ['/usr/local/bin/sklearnserver'], workingDir: '/' },
       },
-      refs: withLatest(LAB_IMAGES.sklearnServer),
+      refs: CURRENT_VERSIONS.map(LAB_IMAGES.sklearnServer),
+      registry: 'public',
+    },
+    {
+      name: 'sklearnserver-legacy-storage',
+      step: { from: 'sklearnserver', addFiles: markLegacyStorage },
+      refs: LEGACY_VERSIONS.map(LAB_IMAGES.sklearnServer),
       registry: 'public',
     },
     {
@@ -110,14 +124,20 @@ export function labRecipes(standinsBinary: string): ImageRecipe[] {
         },
         config: { user: '1000', entrypoint: ['/storage-initializer/scripts/initializer-entrypoint'], workingDir: '/work' },
       },
-      refs: withLatest(LAB_IMAGES.storageInitializer),
+      refs: CURRENT_VERSIONS.map(LAB_IMAGES.storageInitializer),
+      registry: 'public',
+    },
+    {
+      name: 'storage-initializer-legacy-storage',
+      step: { from: 'storage-initializer', addFiles: markLegacyStorage },
+      refs: LEGACY_VERSIONS.map(LAB_IMAGES.storageInitializer),
       registry: 'public',
     },
     {
       // kserve-controller: distroless static:nonroot with /manager.
       name: 'kserve-controller',
       step: { addFiles: (rootfs) => installStandin(rootfs, standinsBinary, '/manager'), config: { user: '65532', entrypoint: ['/manager'] } },
-      refs: withLatest(LAB_IMAGES.controller),
+      refs: [...KSERVE_VERSIONS, 'latest'].map(LAB_IMAGES.controller),
       registry: 'public',
     },
     {

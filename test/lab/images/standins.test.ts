@@ -22,6 +22,8 @@ describe.skipIf(!enabled)('stand-in images', () => {
   let server: PulledImage;
   let initializer: PulledImage;
   let model: PulledImage;
+  let legacyServer: PulledImage;
+  let legacyInitializer: PulledImage;
   let port = 18_180;
 
   /** A private, writable copy of an image's root filesystem, as a container would get. */
@@ -53,10 +55,14 @@ describe.skipIf(!enabled)('stand-in images', () => {
     reg = await startTestRegistries();
     dir = mkdtempSync(join(tmpdir(), 'standins-test-'));
     const store = createImageStore({ dir: join(dir, 'node'), registryHost: reg.host });
-    [server, initializer, model] = await Promise.all(
-      [LAB_IMAGES.sklearnServer('v0.20.0'), LAB_IMAGES.storageInitializer('v0.20.0'), LAB_IMAGES.sklearnModel].map((ref) =>
-        store.pull(ref, { policy: 'IfNotPresent' }),
-      ),
+    [server, initializer, model, legacyServer, legacyInitializer] = await Promise.all(
+      [
+        LAB_IMAGES.sklearnServer('v0.20.0'),
+        LAB_IMAGES.storageInitializer('v0.20.0'),
+        LAB_IMAGES.sklearnModel,
+        LAB_IMAGES.sklearnServer('v0.13.0'),
+        LAB_IMAGES.storageInitializer('v0.15.2'),
+      ].map((ref) => store.pull(ref, { policy: 'IfNotPresent' })),
     );
   }, 300_000);
 
@@ -159,6 +165,23 @@ describe.skipIf(!enabled)('stand-in images', () => {
       const result = await run(initializer, await containerRoot(initializer), [`${http.url}/nope/model.joblib`, '/mnt/models']);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain(`Storage initialization failed: HTTP resource not found at '${http.url}/nope/model.joblib'.`);
+    });
+  });
+
+  describe('releases before v0.17 (Storage from kserve.storage)', () => {
+    it('the v0.13.0 sklearn server lists four storage types', async () => {
+      const result = await run(legacyServer, await containerRoot(legacyServer), ['--model_name=m', '--model_dir=/mnt/models']);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain('/site-packages/kserve/storage/storage.py", line 103, in download');
+      expect(result.stderr.endsWith("Exception: Cannot recognize storage type for /mnt/models\n'gs://', 's3://', 'file://', and 'http(s)://' are the current available storage type.")).toBe(true);
+    });
+
+    it('the v0.15.2 storage initializer dies with an uncaught traceback on oci://', async () => {
+      const result = await run(legacyInitializer, await containerRoot(legacyInitializer), ['oci://rhuss/kserving-example-sklearn:1.0', '/mnt/models']);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain('Initializing, args: src_uri [oci://rhuss/kserving-example-sklearn:1.0] dest_path[ [/mnt/models]');
+      expect(result.stderr).toContain('Traceback (most recent call last):\n  File "/storage-initializer/scripts/initializer-entrypoint", line 17, in <module>');
+      expect(result.stderr.endsWith("Exception: Cannot recognize storage type for oci://rhuss/kserving-example-sklearn:1.0\n'gs://', 's3://', 'file://', and 'http(s)://' are the current available storage type.")).toBe(true);
     });
   });
 

@@ -20,13 +20,27 @@ func (l pyLogger) log(level, where, format string, a ...interface{}) {
 func (l pyLogger) info(where, format string, a ...interface{})  { l.log("INFO", where, format, a...) }
 func (l pyLogger) error(where, format string, a ...interface{}) { l.log("ERROR", where, format, a...) }
 
-// traceback prints what Python prints for an uncaught exception: frames, then "Type: message".
-func traceback(frames []string, exception string) {
+// pyException is a Python exception: the traceback frames that raised it and "Type: message".
+type pyException struct {
+	frames []string
+	text   string
+}
+
+// message is str(exception): the text without its type.
+func (e *pyException) message() string {
+	if i := strings.Index(e.text, ": "); i >= 0 {
+		return e.text[i+2:]
+	}
+	return e.text
+}
+
+// traceback prints what Python prints for an uncaught exception, `outer` being the calling frames.
+func traceback(outer []string, e *pyException) {
 	fmt.Fprintln(os.Stderr, "Traceback (most recent call last):")
-	for _, f := range frames {
+	for _, f := range append(append([]string{}, outer...), e.frames...) {
 		fmt.Fprintln(os.Stderr, f)
 	}
-	fmt.Fprintln(os.Stderr, exception)
+	fmt.Fprintln(os.Stderr, e.text)
 }
 
 // osErrorText is how Python renders an OSError from a failed system call on path.

@@ -23,7 +23,7 @@ func sklearnServer(args []string) int {
 	}
 	ready, exc := loadModel(dir)
 	if exc != nil {
-		traceback(append(loadFrames, exc.frames...), exc.text)
+		traceback(loadFrames, exc)
 		return 1
 	}
 	if !ready {
@@ -34,16 +34,10 @@ func sklearnServer(args []string) int {
 	log.info("model_server.py:start():354", "Starting uvicorn with 1 workers")
 	log.info("server.py:_serve():83", "Uvicorn running on http://0.0.0.0:%s (Press CTRL+C to quit)", port)
 	if err := http.ListenAndServe(":"+port, nil); err != nil {
-		traceback([]string{`  File "/kserve/kserve/model_server.py", line 354, in start`}, "OSError: "+err.Error())
+		traceback(nil, &pyException{[]string{`  File "/prod_venv/lib/python3.11/site-packages/kserve/model_server.py", line 354, in start`}, "OSError: " + err.Error()})
 		return 1
 	}
 	return 0
-}
-
-// pyException is an uncaught Python exception: the frames below SKLearnModel.load and its text.
-type pyException struct {
-	frames []string
-	text   string
 }
 
 var loadFrames = []string{
@@ -60,12 +54,12 @@ func loadModel(dir string) (bool, *pyException) {
 	in := func(line int, code string, more ...string) []string {
 		return append([]string{fmt.Sprintf(`  File "/sklearnserver/sklearnserver/model.py", line %d, in load`, line), "    " + code}, more...)
 	}
+	storageLog("INFO", "download():168", "Copying contents of %s to local", dir)
 	if !isLocal(dir) {
-		return false, &pyException{in(39, "model_path = pathlib.Path(Storage.download(self.model_dir))",
-			`  File "/prod_venv/lib/python3.11/site-packages/kserve_storage/kserve_storage.py", line 236, in download`,
-			`    raise Exception(`), fmt.Sprintf("Exception: %s", errUnrecognizedStorage(dir))}
+		exc := unrecognizedStorage(dir)
+		exc.frames = in(39, "model_path = pathlib.Path(Storage.download(self.model_dir))", exc.frames...)
+		return false, exc
 	}
-	storageLogger.info("kserve_storage.py:download():168", "Copying contents of %s to local", dir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false, &pyException{in(41, "for file in os.listdir(model_path):"), osErrorText(err, dir)}
