@@ -12,7 +12,8 @@ export interface KubeFlags {
   server?: string;
   token?: string;
   as?: string;
-  'as-group'?: string[];
+  /** Repeatable; yargs gives a string for one and an array for several. */
+  'as-group'?: string | string[];
   'as-uid'?: string;
   'certificate-authority'?: string;
   'client-certificate'?: string;
@@ -35,7 +36,7 @@ export function withKubeFlags<T>(y: Argv<T>): Argv<T & KubeFlags> {
     .option('server', { alias: 's', type: 'string', describe: 'Address and port of the Kubernetes API server', group: GROUP })
     .option('token', { type: 'string', describe: 'Bearer token for authentication to the API server', group: GROUP })
     .option('as', { type: 'string', describe: 'Username to impersonate', group: GROUP })
-    .option('as-group', { type: 'string', array: true, describe: 'Group to impersonate (repeatable)', group: GROUP })
+    .option('as-group', { type: 'string', describe: 'Group to impersonate (repeatable: --as-group a --as-group b)', group: GROUP })
     .option('as-uid', { type: 'string', describe: 'UID to impersonate', group: GROUP })
     .option('certificate-authority', { type: 'string', describe: 'Path to a CA certificate file', group: GROUP })
     .option('client-certificate', { type: 'string', describe: 'Path to a client certificate file for TLS', group: GROUP })

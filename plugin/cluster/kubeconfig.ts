@@ -279,7 +279,7 @@ export function resolveConnection(merged: MergedKubeconfig, flags: KubeFlags): R
   }
   const impersonate: Impersonation = {
     user: flags.as || user.as || undefined,
-    groups: flags['as-group']?.length ? flags['as-group'] : (user['as-groups'] ?? []),
+    groups: asList(flags['as-group']).length ? asList(flags['as-group']) : (user['as-groups'] ?? []),
     uid: flags['as-uid'] || user['as-uid'] || undefined,
   };
   if ((impersonate.groups.length > 0 || impersonate.uid) && !impersonate.user) {
@@ -298,6 +298,11 @@ export function resolveConnection(merged: MergedKubeconfig, flags: KubeFlags): R
     impersonate,
     requestTimeoutMs: parseDuration(flags['request-timeout'] ?? '0'),
   };
+}
+
+/** A repeatable flag's values: yargs gives a string for one and an array for several. */
+export function asList(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 /** Flags -> connection, reading the files kubectl would read. */

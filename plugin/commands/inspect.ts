@@ -101,7 +101,7 @@ interface InspectArgv extends KubeFlags {
   output: OutputFormat;
   quiet: boolean;
   'fail-on': 'fail' | 'warn';
-  'from-file'?: string[];
+  'from-file'?: string | string[];
   dump?: string;
   'kserve-namespace'?: string;
   'kserve-version'?: string;
@@ -121,7 +121,7 @@ export function register(cli: Argv): Argv {
           .option('output', { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print only the summary line' })
           .option('fail-on', { choices: ['fail', 'warn'] as const, default: 'fail' as const, describe: 'Exit 1 on failures only, or on warnings too' })
-          .option('from-file', { alias: 'f', type: 'string', array: true, describe: 'Inspect offline: a dump, a YAML/JSON List, or a cluster-info dump directory (repeatable; - for stdin)' })
+          .option('from-file', { alias: 'f', type: 'string', describe: 'Inspect offline: a dump, a YAML/JSON List, or a cluster-info dump directory (repeatable: -f a -f b; - for stdin)' })
           .option('dump', { type: 'string', describe: 'Also write what offline mode needs to this file (Secrets left out, credentials redacted)' })
           .option('kserve-namespace', { type: 'string', describe: 'Namespace of the KServe controller (default: found from its pods, else kserve)' })
           .option('kserve-version', { type: 'string', describe: 'KServe version to assume (default: the controller image tag)' })
@@ -142,7 +142,7 @@ export function register(cli: Argv): Argv {
           ...a,
           isvc: a.isvc,
           failOn: a['fail-on'],
-          fromFile: a['from-file'],
+          fromFile: a['from-file'] === undefined ? undefined : ([] as string[]).concat(a['from-file']),
           kserveNamespace: a['kserve-namespace'],
           kserveVersion: a['kserve-version'],
           verbosity: Number.isFinite(a.v) ? a.v : 0,
