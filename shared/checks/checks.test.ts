@@ -85,6 +85,12 @@ describe('MC1xx', () => {
     expect((f.evidence['bugs'] as Array<{ bug: string }>).map((b) => b.bug)).toEqual(['storageUris', 'securityContext']);
   });
 
+  it('MC108 warns that native mode needs v0.20', () => {
+    const s = healthySnapshot({ version: 'v0.17.0', isvc: inferenceService(`oci+native://${IMAGE}`) });
+    s.pods = [];
+    expect(one(s, 'MC108')).toMatchObject({ status: 'warn', message: expect.stringContaining('need KServe v0.20.0') });
+  });
+
   it('MC108 does not blame #5166 when no uidModelcar was injected', () => {
     const { uidModelcar: _, ...noUid } = V20_STORAGE_INITIALIZER;
     const s = healthySnapshot({ version: 'v0.15.2', storageInitializer: noUid, uidModelcar: null, runtimeSecurityContext: { runAsUser: 1000 } });

@@ -215,6 +215,10 @@ function mc108(ctx: Context, t: TargetView): CheckResult[] {
     if (storageUrisOci.length && v && !atLeast(v, SINCE.storageUrisOci)) {
       out.push({ key: 'storageUris', text: `storageUris with oci:// are ignored before ${SINCE.storageUrisOci} (controller ${ctx.versionEvidence.version})`, evidence: { sources: storageUrisOci.map((s) => s.field) } });
     }
+    const native = t.sources.filter((s) => s.mode === 'native');
+    if (native.length && v && !atLeast(v, SINCE.severalSourcesAndNative)) {
+      out.push({ key: 'default', text: `native image volumes (${native[0]!.uri.split('://')[0]}://) need KServe ${SINCE.severalSourcesAndNative}; controller ${ctx.versionEvidence.version} does not know them`, evidence: { sources: native.map((s) => s.field) } });
+    }
     if (!pod) return out;
     const b = behaviours(pod, t.isvc, v, uid, ctx.snapshot.servingRuntimes);
     const mc = modelcarContainers(pod.spec)[0];
