@@ -126,7 +126,11 @@ export async function execInContainer(
       } catch (err) {
         throw classifyCredentialError(client.conn, err as NodeJS.ErrnoException);
       }
-      if (client.log.verbosity >= 6) client.log.write(`I${new Date().toISOString().slice(11, 23)} EXEC ${url.split('?')[0]} container=${container} command=${JSON.stringify(command)}`);
+      if (client.log.verbosity >= 6) {
+        // The probe script is long: name it by its first line and size.
+        const shown = command.map((a) => (a.length > 80 ? `<${a.split('\n')[0]!.slice(0, 40)}... ${a.length} bytes>` : a));
+        client.log.write(`I${new Date().toISOString().slice(11, 23)} EXEC ${url.split('?')[0]} container=${container} command=${JSON.stringify(shown)}`);
+      }
       return await new Promise<WebSocket>((resolve, reject) => {
         const ws = new WebSocketCtor(url, PROTOCOLS, wsOpts as WebSocket.ClientOptions);
         socket = ws;
