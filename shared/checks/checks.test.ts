@@ -244,6 +244,33 @@ describe('MC3xx', () => {
   });
 });
 
+describe('MC501', () => {
+  it('lays out the start from status and events, in order, with where each step came from', () => {
+    const s = healthySnapshot();
+    const f = one(s, 'MC501');
+    expect(f.status).toBe('info');
+    const timeline = f.evidence['timeline'] as Array<{ at: string; what: string; from: string }>;
+    expect(timeline.map((e) => e.what)).toEqual([
+      'pod created',
+      'scheduled on node-1',
+      `Pulling image "${IMAGE}"`,
+      `Successfully pulled image "${IMAGE}" in 1.234s (1.234s including waiting). Image size: 5408000 bytes.`,
+      'modelcar-init finished',
+      `Container image "${IMAGE}" already present on machine`,
+      'modelcar started (links the model)',
+      'kserve-container started',
+      'pod ready',
+    ]);
+    expect(f.evidence['readySeconds']).toBe(120);
+  });
+  it('says the pulls are unknown when the events are gone', () => {
+    const s = healthySnapshot();
+    s.pods[0]!.metadata.creationTimestamp = ago(7200);
+    s.events[0]!.items = [];
+    expect(one(s, 'MC501').message).toContain('pulls unknown: no events left');
+  });
+});
+
 describe('MC4xx', () => {
   it('MC402 warns when the model path is a directory', () => {
     const s = healthySnapshot();
