@@ -199,6 +199,19 @@ describe('kubectl patch', () => {
   });
 });
 
+describe('kubectl create (protobuf request bodies of kubectl 1.32+)', () => {
+  it('creates a deployment, a secret and a service account', async () => {
+    expect((await kubectl(['create', 'deployment', 'created', '-n', ns, '--image=busybox:1.36', '--port=8080', '--', 'sleep', '100'])).stdout.trim()).toBe('deployment.apps/created created');
+    const spec = JSON.parse((await kubectl(['get', 'deploy', 'created', '-n', ns, '-o', 'jsonpath={.spec}'])).stdout) as { replicas: number; selector: unknown; template: { spec: { containers: Array<Record<string, unknown>> } } };
+    expect(spec.replicas).toBe(1);
+    expect(spec.selector).toEqual({ matchLabels: { app: 'created' } });
+    expect(spec.template.spec.containers[0]).toMatchObject({ name: 'busybox', image: 'busybox:1.36', command: ['sleep', '100'], ports: [{ containerPort: 8080, protocol: 'TCP' }] });
+    expect((await kubectl(['create', 'secret', 'generic', 'creds', '-n', ns, '--from-literal=password=s3cret'])).exitCode).toBe(0);
+    expect((await kubectl(['get', 'secret', 'creds', '-n', ns, '-o', 'jsonpath={.type} {.data.password}'])).stdout).toBe(`Opaque ${Buffer.from('s3cret').toString('base64')}`);
+    expect((await kubectl(['create', 'serviceaccount', 'robot', '-n', ns])).stdout.trim()).toBe('serviceaccount/robot created');
+  });
+});
+
 describe('kubectl delete and debug', () => {
   it('dry-runs a delete on the server and deletes by label selector', async () => {
     const dry = await kubectl(['delete', 'cm', 'page-0', '-n', ns, '--dry-run=server']);

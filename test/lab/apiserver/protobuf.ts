@@ -8,7 +8,7 @@ import { ApiError } from './errors.ts';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
-type FieldType = 'string' | 'bytes' | 'int' | 'bool' | 'time' | Schema | { map: 'string' | 'bytes' };
+type FieldType = 'string' | 'bytes' | 'int' | 'bool' | 'time' | 'quantity' | Schema | { map: 'string' | 'bytes' | 'quantity' };
 interface Field { name: string; type: FieldType; repeated?: boolean }
 type Schema = Record<number, Field>;
 
@@ -26,7 +26,29 @@ const LOCAL_OBJECT_REFERENCE: Schema = { 1: f('name', 'string') };
 const RESOURCE_ATTRIBUTES: Schema = { 1: f('namespace', 'string'), 2: f('verb', 'string'), 3: f('group', 'string'), 4: f('version', 'string'), 5: f('resource', 'string'), 6: f('subresource', 'string'), 7: f('name', 'string') };
 const NON_RESOURCE_ATTRIBUTES: Schema = { 1: f('path', 'string'), 2: f('verb', 'string') };
 
+const LABEL_SELECTOR: Schema = { 1: f('matchLabels', { map: 'string' }), 2: f('matchExpressions', { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('values', 'string', true) }, true) };
+// The Container and PodSpec fields `kubectl create deployment` fills (name, image, command, ports, ...).
+const CONTAINER: Schema = {
+  1: f('name', 'string'), 2: f('image', 'string'), 3: f('command', 'string', true), 4: f('args', 'string', true), 5: f('workingDir', 'string'),
+  6: f('ports', { 1: f('name', 'string'), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', 'string') }, true),
+  7: f('env', { 1: f('name', 'string'), 2: f('value', 'string') }, true),
+  8: f('resources', { 1: f('limits', { map: 'quantity' }), 2: f('requests', { map: 'quantity' }) }),
+  13: f('terminationMessagePath', 'string'), 14: f('imagePullPolicy', 'string'), 20: f('terminationMessagePolicy', 'string'),
+};
+const POD_SPEC: Schema = {
+  2: f('containers', CONTAINER, true), 3: f('restartPolicy', 'string'), 4: f('terminationGracePeriodSeconds', 'int'), 6: f('dnsPolicy', 'string'),
+  7: f('nodeSelector', { map: 'string' }), 8: f('serviceAccountName', 'string'), 10: f('nodeName', 'string'), 19: f('schedulerName', 'string'),
+  20: f('initContainers', CONTAINER, true),
+};
+
 const KINDS: Record<string, Schema> = {
+  'apps/v1/Deployment': {
+    1: f('metadata', OBJECT_META),
+    2: f('spec', {
+      1: f('replicas', 'int'), 2: f('selector', LABEL_SELECTOR), 3: f('template', { 1: f('metadata', OBJECT_META), 2: f('spec', POD_SPEC) }),
+      4: f('strategy', { 1: f('type', 'string') }), 5: f('minReadySeconds', 'int'), 6: f('revisionHistoryLimit', 'int'), 7: f('paused', 'bool'), 9: f('progressDeadlineSeconds', 'int'),
+    }),
+  },
   'v1/ConfigMap': { 1: f('metadata', OBJECT_META), 2: f('data', { map: 'string' }), 3: f('binaryData', { map: 'bytes' }), 4: f('immutable', 'bool') },
   'v1/Secret': { 1: f('metadata', OBJECT_META), 2: f('data', { map: 'bytes' }), 3: f('type', 'string'), 4: f('stringData', { map: 'string' }), 5: f('immutable', 'bool') },
   'v1/Namespace': { 1: f('metadata', OBJECT_META), 2: f('spec', { 1: f('finalizers', 'string', true) }) },
@@ -97,6 +119,7 @@ function decodeValue(r: Reader, type: FieldType, wire: number): unknown {
     case 'bytes': return r.bytes().toString('base64');
     case 'int': return Number(BigInt.asIntN(64, r.varint()));
     case 'bool': return r.varint() !== 0n;
+    case 'quantity': return decodeMessage(r.bytes(), { 1: f('string', 'string') }).string;
     case 'time': {
       const t = decodeMessage(r.bytes(), { 1: f('seconds', 'int'), 2: f('nanos', 'int') });
       return t.seconds ? new Date(Number(t.seconds) * 1000).toISOString().replace('.000Z', 'Z') : undefined;
