@@ -168,6 +168,18 @@ describe('KubeClient against a local HTTP server', () => {
     expect((e2 as Error).message).toBe('namespace "kserve-tset" not found: did you mean -n kserve-test?');
   });
 
+  it('says when the cluster does not serve InferenceServices at all (KServe not installed)', async () => {
+    handler = (req, res) => {
+      if (req.url === '/api/v1/namespaces/kserve-test') return res.end(JSON.stringify({ metadata: { name: 'kserve-test' } }));
+      res.writeHead(404);
+      res.end(status(404, 'NotFound', 'the server could not find the requested resource'));
+    };
+    const c = await connected();
+    const err = await getInferenceServiceOrExplain(c, 'kserve-test', 'x').catch((e: unknown) => e);
+    expect(exitCodeFor(err)).toBe(2);
+    expect((err as Error).message).toMatch(/^this cluster does not serve InferenceServices \(serving.kserve.io\/v1beta1\): is KServe installed/);
+  });
+
   it('logs requests at -v 6 and bodies at -v 8 without credentials', async () => {
     handler = (_req, res) => res.end(JSON.stringify({ items: [{ metadata: { name: 'n1' }, token: 'leaked-in-body' }] }));
     const lines: string[] = [];

@@ -544,7 +544,7 @@ export async function getInferenceServiceOrExplain(client: KubeClient, namespace
         () => 'exists' as const,
         (e: unknown) => (e instanceof NotFoundError ? ('missing' as const) : ('unknown' as const)),
       ),
-      client.listInferenceServices(namespace).catch(() => [] as InferenceService[]),
+      client.listInferenceServices(namespace).catch((e: unknown) => (e instanceof NotFoundError ? ('no-api' as const) : ([] as InferenceService[]))),
     ]);
     const access: Access = { verb: 'get', group: 'serving.kserve.io', resource: 'inferenceservices', namespace, name };
     if (ns === 'missing') {
@@ -555,6 +555,12 @@ export async function getInferenceServiceOrExplain(client: KubeClient, namespace
       const guess = closestName(namespace, names);
       throw new NotFoundError(
         `namespace "${namespace}" not found` + (guess ? `: did you mean -n ${guess}?` : ': check -n (kubectl get namespaces lists them)'),
+        access,
+      );
+    }
+    if (isvcs === 'no-api') {
+      throw new NotFoundError(
+        'this cluster does not serve InferenceServices (serving.kserve.io/v1beta1): is KServe installed, and is this the right context? (kubectl api-resources --api-group=serving.kserve.io)',
         access,
       );
     }
