@@ -184,7 +184,6 @@ export class MemoryStore implements LabStore {
   }
 
   async delete(resource: ResourceName, namespace: string | undefined, name: string, user: UserInfo = SYSTEM_USER, opts: DeleteOptions = {}): Promise<KObject | undefined> {
-    void user;
     const t = this.typeOf(resource);
     const ns = t.namespaced ? (namespace ?? 'default') : undefined;
     const current = this.getEntry(resource, ns, name);
