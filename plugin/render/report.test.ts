@@ -88,6 +88,14 @@ describe('table', () => {
   });
 });
 
+describe('order', () => {
+  it('objects with a failing root cause come before cluster-level skips', () => {
+    const cm: CheckResult = { id: 'MC210', status: 'skip', object: 'namespace/kserve-test', message: 'skipped: not OpenShift', evidence: {} };
+    const text = renderReport(report([cm, uidMismatch]), { output: 'table', color: false, width: 120 });
+    expect(text.indexOf(POD)).toBeLessThan(text.indexOf('namespace/kserve-test'));
+  });
+});
+
 describe('skips', () => {
   it('share one row per reason without -v, one row each with -v 1', () => {
     const noPods = (id: CheckResult['id']): CheckResult => ({ id, status: 'skip', object: 'inferenceservice/kserve-test/sklearn-iris-oci', message: 'skipped: no pods', evidence: { reason: 'no pods' } });

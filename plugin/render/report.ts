@@ -84,7 +84,12 @@ function renderTable(report: Report, opts: RenderOptions, p: Paint): string {
   for (const f of report.findings) if (f.rootCause) for (const s of symptomsOf(f, report.findings)) shownAsSymptom.add(s);
   const visible = report.findings.filter((f) => !shownAsSymptom.has(f) && (verbose || f.status !== 'pass'));
 
-  const objects = [...new Set(visible.map((f) => f.object))].sort((a, b) => groupOrder(a) - groupOrder(b) || a.localeCompare(b));
+  // Objects with a failing root cause lead, then those with a warning one, then the rest.
+  const severity = (object: string) => {
+    const roots = visible.filter((f) => f.object === object && f.rootCause);
+    return roots.some((f) => f.status === 'fail') ? 0 : roots.length ? 1 : 2;
+  };
+  const objects = [...new Set(visible.map((f) => f.object))].sort((a, b) => severity(a) - severity(b) || groupOrder(a) - groupOrder(b) || a.localeCompare(b));
   if (visible.length > 0) {
     const table = new Table({
       head: ['', 'CHECK', 'FINDING'],
