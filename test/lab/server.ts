@@ -20,6 +20,7 @@ import { startScheduler } from './controllers/scheduler.ts';
 import { registerKubelet } from './kubelet/register.ts';
 import { registerSimNodes } from './simnode/register.ts';
 import { registerFaults } from './faults/register.ts';
+import { registerPlatform } from './platform/register.ts';
 import { startKServeController } from './kserve/controller.ts';
 import { kservePodWebhook } from './kserve/webhook.ts';
 import { kserveInferenceServiceDefaulter } from './kserve/isvc-defaulter.ts';
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
   ]) lab.onShutdown(stop);
   lab.addAdmission(kservePodWebhook({ version: values['kserve-version']! }));
   lab.addAdmission(kserveInferenceServiceDefaulter({ version: values['kserve-version']! }));
+  registerPlatform(lab, { timeScale }); // SCC, Pod Security, LimitRanger after KServe's webhook; event TTL; ODH-like operator
 
   await bootstrap(lab.store, { kserveVersion: values['kserve-version'] });
 

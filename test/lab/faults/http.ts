@@ -4,8 +4,9 @@
 //   GET /lab/faults            the faults and how often each matched and fired
 //   POST /lab/faults           add one: {action, scope?, schedule?}
 //   DELETE /lab/faults[/<id>]  clear all, or one
-//   POST /lab/actions          act now: {action: 'delete-pod'|'kill-container', namespace, pod, container?}
-//                              or {action: 'issue-token', user, ttlSeconds}
+//   POST /lab/actions          act now: {action: 'delete-pod'|'kill-container', namespace, pod, container?},
+//                              {action: 'issue-token', user, ttlSeconds}, {action: 'event-ttl', seconds}
+//                              or {action: 'manage-config'} (the ODH-like operator takes inferenceservice-config)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { authenticate, issueToken, LAB_USERS } from '../apiserver/auth.ts';
@@ -15,6 +16,8 @@ import { parseBody, readBody, sendError, sendJson } from '../apiserver/http.ts';
 import { authorize, forbiddenError } from '../apiserver/rbac.ts';
 import { parseResourcePath } from '../apiserver/routes.ts';
 import type { UserInfo } from '../types.ts';
+import { setEventTtl } from '../platform/event-ttl.ts';
+import { manageInferenceServiceConfig } from '../platform/operator.ts';
 import { deletePodNow, killContainerNow } from './pod-actions.ts';
 import { switchboardOf, type FaultAction, type FaultSpec, type RequestAttributes } from './switchboard.ts';
 
@@ -132,6 +135,13 @@ async function act(ctx: ApiContext, a: Record<string, unknown>): Promise<Record<
       if (!(ttl > 0)) throw badRequest('issue-token needs "ttlSeconds" > 0');
       return { token: issueToken(ctx.tokens, user, ttl), expiresInSeconds: ttl };
     }
-    default: throw badRequest(`unknown action ${JSON.stringify(a['action'])}: delete-pod, kill-container or issue-token`);
+    case 'event-ttl': {
+      const seconds = Number(a['seconds']);
+      if (!(seconds > 0)) throw badRequest('event-ttl needs "seconds" > 0');
+      setEventTtl(ctx.store, seconds);
+      return { eventTtlSeconds: seconds };
+    }
+    case 'manage-config': return { managed: (await manageInferenceServiceConfig(ctx.store)).metadata.name };
+    default: throw badRequest(`unknown action ${JSON.stringify(a['action'])}: delete-pod, kill-container, issue-token, event-ttl or manage-config`);
   }
 }
