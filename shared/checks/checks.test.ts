@@ -6,7 +6,7 @@ import { goDurationSeconds } from './runtime.ts';
 import type { CheckResult } from '../report.ts';
 import type { CheckId } from '../catalogue.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { ago, configMap, event, healthySnapshot, IMAGE, inferenceService, modelcarPod, NS, V20_STORAGE_INITIALIZER } from '../testing/fixtures.ts';
+import { ago, configMap, event, healthySnapshot, IMAGE, inferenceService, modelcarPod, namespace, NS, V20_STORAGE_INITIALIZER } from '../testing/fixtures.ts';
 
 function findings(s: Snapshot, id: CheckId): CheckResult[] {
   return runChecks(s).filter((f) => f.id === id);
@@ -119,6 +119,16 @@ describe('MC2xx', () => {
     expect(f.status).toBe('fail');
     expect((f.evidence['refusals'] as Array<{ object: string; ageSeconds: number }>)[0]).toMatchObject({ object: `revision/${NS}/sklearn-iris-oci-predictor-00001`, ageSeconds: 40 });
     expect(one(s, 'MC301').evidence['reason']).toMatch(/^no pods: admission refused them/);
+  });
+
+  it('MC208 still judges Pod Security when the config may not be read (support user)', () => {
+    const s = healthySnapshot();
+    s.kserve.configMap = null;
+    s.kserve.configMapAbsence = 'forbidden';
+    s.namespaces = [namespace({ 'pod-security.kubernetes.io/enforce': 'restricted' })];
+    expect(one(s, 'MC208').status).toBe('fail');
+    s.pods = [];
+    expect(one(s, 'MC208').status).toBe('fail');
   });
 
   it('MC201 hints at Knative config-features on a Knative pod', () => {

@@ -6,7 +6,7 @@ import type { CheckResult, Status } from '../report.ts';
 import type { Container, Deployment, Event, InferenceService, Pod, ReplicaSet, Revision, Snapshot, TargetRef } from '../snapshot.ts';
 import { effectiveOciMode, patchValue, readConfig, type OciMode, type StorageInitializerConfig } from '../kserve/config.ts';
 import { parseQuantity } from '../kserve/quantity.ts';
-import { belongsTo, imageOfUri, isNativeUri, ociSources, podsOfTarget, type ModelSource } from '../kserve/pod.ts';
+import { belongsTo, imageOfUri, isNativeUri, modelcarContainers, ociSources, podsOfTarget, STORAGE_INITIALIZER, type ModelSource } from '../kserve/pod.ts';
 import { parseVersion, type Version } from '../kserve/version.ts';
 
 export interface EventView {
@@ -26,7 +26,8 @@ export interface TargetView {
   object: string;
   isvc: InferenceService | undefined;
   /** oci:// sources with the mode they resolve to. */
-  sources: Array<ModelSource & { mode: OciMode | ''; image: string }>;
+  /** oci:// sources, the mode each resolves to and where that was read. */
+  sources: Array<ModelSource & { mode: OciMode | ''; modeFrom: string; image: string }>;
   pods: Pod[];
   replicaSets: ReplicaSet[];
   deployments: Deployment[];
@@ -146,13 +147,22 @@ export function findContainer(pod: Pod, name: string): Container | undefined {
 function targetView(ctx: Omit<Context, 'targets'>, ref: TargetRef): TargetView {
   const s = ctx.snapshot;
   const isvc = s.inferenceServices.find((i) => i.metadata.namespace === ref.namespace && i.metadata.name === ref.name);
-  const mode = ctx.validConfig ? effectiveOciMode(ctx.validConfig, ctx.version) : '';
+  const pods = podsOfTarget(s.pods, ref);
+  // The mode of bare oci:// comes from the config; when it cannot be read, from what the pods
+  // got, else KServe's default since v0.15.2 (modelcar). Evidence says which.
+  const [mode, modeFrom]: [OciMode | '', string] = ctx.validConfig
+    ? [effectiveOciMode(ctx.validConfig, ctx.version), 'storageInitializer']
+    : pods.some((p) => modelcarContainers(p.spec).length > 0)
+      ? ['modelcar', 'the pods (the config is unreadable)']
+      : pods.some((p) => p.spec.initContainers?.some((c) => c.name === STORAGE_INITIALIZER && c.args?.some((a) => a.startsWith('oci://'))))
+        ? ['', 'the pods (the config is unreadable)']
+        : ['modelcar', 'assumed: KServe default since v0.15.2 (the config is unreadable, no pod shows it)'];
   const sources = (isvc ? ociSources(isvc) : []).map((src) => ({
     ...src,
     mode: isNativeUri(src.uri) ? ('native' as const) : src.uri.startsWith('oci://') ? mode : ('modelcar' as const),
+    modeFrom: isNativeUri(src.uri) || !src.uri.startsWith('oci://') ? 'the URI scheme' : modeFrom,
     image: imageOfUri(src.uri),
   }));
-  const pods = podsOfTarget(s.pods, ref);
   const replicaSets = s.replicaSets.filter((r) => belongsTo(r, ref));
   const deployments = s.deployments.filter((d) => belongsTo(d, ref));
   const revisions = s.revisions.filter((r) => belongsTo(r, ref));

@@ -148,7 +148,7 @@ function mc208(t: TargetView, ctx: Context): CheckResult {
   const object = `namespace/${t.ref.namespace}`;
   const level = ns?.metadata.labels?.[PSA_ENFORCE];
   const refusals = t.refusals.filter((e) => /violates PodSecurity/i.test(e.message));
-  const ev = { namespace: t.ref.namespace, isvc: t.ref.name, label: level !== undefined ? `${PSA_ENFORCE}=${level}` : null, ...(refusals.length ? { refusals } : {}) };
+  const ev = { namespace: t.ref.namespace, isvc: t.ref.name, label: level !== undefined ? `${PSA_ENFORCE}=${level}` : null, modes: t.sources.map((s) => `${s.mode || 'off'} (from ${s.modeFrom})`), ...(refusals.length ? { refusals } : {}) };
   if (!usesModelcar(t)) return skip('MC208', object, 'no modelcar-mode oci:// source', ev);
   if (refusals.length) return result('MC208', 'fail', object, `Pod Security refuses the pods: ${refusals[0]!.message}`, ev);
   if (level === 'restricted') return result('MC208', 'fail', object, `namespace ${t.ref.namespace} enforces Pod Security "restricted", which refuses modelcar and modelcar-init (KServe does not set runAsNonRoot, seccompProfile or drop capabilities on them)`, ev);
