@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildPlugin } from '../../scripts/build.ts';
 import { ReportSchema, type Report } from '../../shared/report.ts';
@@ -252,6 +253,25 @@ describe('offline', () => {
     const bad = await modelcar(['inspect', ISVC, '--from-file', path.join(dir, 'empty.yaml')]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/^error: no Kubernetes objects found/);
+  });
+});
+
+describe('the KServe install', () => {
+  const info = (file: string) => {
+    const list = parseYaml(readFileSync(file, 'utf8')) as { items: Array<{ kind: string; kserve?: { namespace: string; namespaceSource: string; controllerVersion: { version: string | null; source: string } } }> };
+    return list.items.find((i) => i.kind === 'SnapshotInfo')!.kserve!;
+  };
+
+  it('is found from the controller pods (namespace, version from the image tag); the flags override both', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'modelcar-kserve-'));
+    const found = path.join(dir, 'found.yaml');
+    await modelcar(['inspect', ISVC, '-n', ns, '--pod', POD, '-q', '--dump', found]);
+    const controllerImage = (await kubectl(['get', 'pods', '-A', '-l', 'control-plane=kserve-controller-manager', '-o', 'jsonpath={.items[0].metadata.namespace} {.items[0].spec.containers[0].image}'])).stdout.split(' ');
+    expect(info(found)).toMatchObject({ namespace: controllerImage[0], namespaceSource: 'controller-pods', controllerVersion: { version: controllerImage[1]!.split(':').at(-1), source: 'image-tag' } });
+
+    const flagged = path.join(dir, 'flagged.yaml');
+    await modelcar(['inspect', ISVC, '-n', ns, '--pod', POD, '-q', '--dump', flagged, '--kserve-namespace', 'elsewhere', '--kserve-version', 'v0.14.0']);
+    expect(info(flagged)).toMatchObject({ namespace: 'elsewhere', namespaceSource: 'flag', controllerVersion: { version: 'v0.14.0', source: 'flag' } });
   });
 });
 
