@@ -302,11 +302,12 @@ async function updateStatus(store: LabStore, d: KObject, newRs: KObject, olds: K
     updatedReplicas: updated,
     readyReplicas: ready,
     availableReplicas: available,
-    ...(replicas - available > 0 || total - available > 0 ? { unavailableReplicas: Math.max(replicas - available, 0) } : {}),
+    unavailableReplicas: Math.max(replicas - available, 0),
     conditions,
     ...(prevStatus.collisionCount ? { collisionCount: prevStatus.collisionCount } : {}),
   };
-  for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas'] as const) {
+  // Go's omitempty: zero counts are not serialised.
+  for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'] as const) {
     if ((fresh.status as Record<string, number>)[k] === 0) delete (fresh.status as Record<string, number>)[k];
   }
   if (newNow.metadata.annotations?.[REVISION] && fresh.metadata.annotations?.[REVISION] !== newNow.metadata.annotations[REVISION]) {

@@ -118,6 +118,9 @@ async function sync(store: LabStore, key: string, queue: WorkQueue): Promise<voi
     observedGeneration: fresh.metadata.generation,
     ...(conditions.length ? { conditions } : {}),
   };
+  // Go's omitempty: zero counts other than `replicas` are not serialised.
+  const counts = fresh.status as Record<string, number>;
+  for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']) if (counts[k] === 0) delete counts[k];
   await store.updateStatus(RS, fresh);
   // Retry failed creations with back-off, as the rate-limited queue does; recheck pods that become
   // available after minReadySeconds.
