@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { InvalidImageRefError, resolveImageRef, type ImageRef } from '../registry/image-ref.ts';
 import { registryHostFor } from '../registry/lab-registries.ts';
-import type { ImageConfig, ImagePullFailure, ImageStore, PulledImage, PullPolicy, RegistryCredentials } from '../types.ts';
+import type { ImageConfig, ImagePullFailure, ImageStore, PulledImage, RegistryCredentials } from '../types.ts';
 import { lookupManifest, type ManifestLookup } from './registry-api.ts';
 
 export class ImagePullError extends Error {
@@ -100,7 +100,7 @@ export function createImageStore(options: ImageStoreOptions): ImageStore {
       const manifest = readBlob(layout, digest) as { config: { digest: string; size: number }; layers: Array<{ size: number }> };
       const oci = readBlob(layout, manifest.config.digest) as { config?: Record<string, unknown> };
       const c = oci.config ?? {};
-      const image_: StoredImage = {
+      const record: StoredImage = {
         digest,
         sizeBytes: manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0),
         config: {
@@ -111,12 +111,13 @@ export function createImageStore(options: ImageStoreOptions): ImageStore {
           workingDir: (c.WorkingDir as string) || undefined,
         },
       };
-      await execa('umoci', ['raw', 'unpack', '--image', `${layout}:image`, join(tmp, 'rootfs')]);
-      writeFileSync(join(tmp, 'image.json'), JSON.stringify(image_, null, 1));
+      const unpack = await execa('umoci', ['raw', 'unpack', '--image', `${layout}:image`, join(tmp, 'rootfs')], { reject: false });
+      if (unpack.exitCode !== 0) throw pullFailed(image, `failed to extract layer: ${unpack.stderr.trim().split('\n').pop()}`);
+      writeFileSync(join(tmp, 'image.json'), JSON.stringify(record, null, 1));
       rmSync(layout, { recursive: true });
       rmSync(imageDir(digest), { recursive: true, force: true });
       renameSync(tmp, imageDir(digest));
-      return image_;
+      return record;
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
