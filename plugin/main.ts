@@ -45,6 +45,12 @@ export async function main(argv: string[]): Promise<number> {
   return Number(process.exitCode ?? 0);
 }
 
+// `kubectl modelcar inspect x | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(hideBin(process.argv)).then(
   (code) => process.exit(code),
   (err: unknown) => {
