@@ -6,7 +6,7 @@
 //     scope: [--verb V] [--resource R] [--namespace NS] [--name N] [--user U]
 //     schedule: [--seed N] [--probability P] [--skip N] [--count N]
 //   list | clear [ID] | kill NS POD CONTAINER | delete-pod NS POD | token USER TTL_SECONDS
-//   event-ttl SECONDS | manage-config (platform switches: events expire sooner, the operator owns inferenceservice-config)
+//   event-ttl SECONDS | manage-config [off] (platform switches: events expire sooner, the operator owns inferenceservice-config)
 import { parseArgs } from 'node:util';
 import { labAdmin, type LabResponse } from '../faults/admin-client.ts';
 import { stateDirFrom } from './state.ts';
@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'delete-pod': r = await admin.request('POST', '/lab/actions', { action: 'delete-pod', namespace: args[0], pod: args[1] }); break;
       case 'token': r = await admin.request('POST', '/lab/actions', { action: 'issue-token', user: args[0], ttlSeconds: Number(args[1]) }); break;
       case 'event-ttl': r = await admin.request('POST', '/lab/actions', { action: 'event-ttl', seconds: Number(args[0]) }); break;
-      case 'manage-config': r = await admin.request('POST', '/lab/actions', { action: 'manage-config' }); break;
+      case 'manage-config': r = await admin.request('POST', '/lab/actions', { action: 'manage-config', enabled: args[0] !== 'off' }); break;
       default:
         console.error('usage: npm run lab -- fault add|list|clear|kill|delete-pod|token|event-ttl|manage-config ... (see test/lab/cli/fault.ts)');
         return 2;

@@ -6,7 +6,7 @@
 //   DELETE /lab/faults[/<id>]  clear all, or one
 //   POST /lab/actions          act now: {action: 'delete-pod'|'kill-container', namespace, pod, container?},
 //                              {action: 'issue-token', user, ttlSeconds}, {action: 'event-ttl', seconds}
-//                              or {action: 'manage-config'} (the ODH-like operator takes inferenceservice-config)
+//                              or {action: 'manage-config', enabled?} (the ODH-like operator takes inferenceservice-config, or gives it back)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { authenticate, issueToken, LAB_USERS } from '../apiserver/auth.ts';
@@ -141,7 +141,10 @@ async function act(ctx: ApiContext, a: Record<string, unknown>): Promise<Record<
       setEventTtl(ctx.store, seconds);
       return { eventTtlSeconds: seconds };
     }
-    case 'manage-config': return { managed: (await manageInferenceServiceConfig(ctx.store)).metadata.name };
+    case 'manage-config': {
+      const enabled = a['enabled'] !== false;
+      return { [enabled ? 'managed' : 'released']: (await manageInferenceServiceConfig(ctx.store, enabled)).metadata.name };
+    }
     default: throw badRequest(`unknown action ${JSON.stringify(a['action'])}: delete-pod, kill-container, issue-token, event-ttl or manage-config`);
   }
 }

@@ -17,12 +17,18 @@ const OWNER = { apiVersion: 'datasciencecluster.opendatahub.io/v1', kind: 'DataS
 /** The desired data once managed; the watch reverts edits after `revertAfterMs`. */
 const managed = new WeakMap<object, { data: Record<string, string> }>();
 
-export async function manageInferenceServiceConfig(store: MemoryStore): Promise<KObject> {
+/** Hands the ConfigMap to the operator (its data as it is now becomes the desired state), or back
+ *  (`enabled: false`: labels and owner reference removed, edits stay). */
+export async function manageInferenceServiceConfig(store: MemoryStore, enabled = true): Promise<KObject> {
   const cm = store.get('configmaps', KSERVE_NAMESPACE, CONFIG_MAP_NAME);
   if (!cm) throw new Error(`no ConfigMap ${KSERVE_NAMESPACE}/${CONFIG_MAP_NAME} to manage`);
-  managed.set(store, { data: structuredClone((cm['data'] ?? {}) as Record<string, string>) });
-  cm.metadata.labels = { ...cm.metadata.labels, ...MANAGED_LABELS };
-  cm.metadata.ownerReferences = [OWNER];
+  const labels = { ...cm.metadata.labels };
+  for (const k of Object.keys(MANAGED_LABELS)) delete labels[k];
+  if (enabled) managed.set(store, { data: structuredClone((cm['data'] ?? {}) as Record<string, string>) });
+  else managed.delete(store);
+  cm.metadata.labels = enabled ? { ...labels, ...MANAGED_LABELS } : labels;
+  cm.metadata.ownerReferences = enabled ? [OWNER] : (cm.metadata.ownerReferences ?? []).filter((r) => r.uid !== OWNER.uid);
+  if (!cm.metadata.ownerReferences.length) delete cm.metadata.ownerReferences;
   return store.update('configmaps', cm);
 }
 
