@@ -73,6 +73,8 @@ function makePauseRootfs(dir: string): string {
 export async function startKubelet(store: LabStore, opts: KubeletOptions): Promise<Kubelet> {
   const timeScale = opts.timeScale ?? 1;
   const namePrefix = opts.namePrefix ?? 'lab';
+  // A kubelet that died leaves its containers running: the next one with the same prefix starts clean.
+  await removeLeftovers(namePrefix, opts.stateDir);
   mkdirSync(join(opts.stateDir, 'pods'), { recursive: true });
   const ctx: NodeContext = {
     store,
@@ -179,13 +181,17 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     nodeStatus.stop();
     await Promise.all([...workers.values()].map((w) => w.terminate(0)));
     workers.clear();
-    // Anything left by a crash of an earlier run with the same prefix goes too.
-    for (const c of await runcList()) if (c.id.startsWith(`${namePrefix}-`)) await runcDelete(c.id);
-    await unmountAll(opts.stateDir);
-    removeCgroups(namePrefix);
-    rmSync(join(opts.stateDir, 'pods'), { recursive: true, force: true });
+    await removeLeftovers(namePrefix, opts.stateDir);
   };
   return { execRunner, logSource, stop: () => (stopping ??= stop()) };
+}
+
+/** Deletes every runc container with this prefix, unmounts everything under the state dir and drops the pods' files. */
+async function removeLeftovers(namePrefix: string, stateDir: string): Promise<void> {
+  for (const c of await runcList()) if (c.id.startsWith(`${namePrefix}-`)) await runcDelete(c.id);
+  await unmountAll(stateDir);
+  removeCgroups(namePrefix);
+  rmSync(join(stateDir, 'pods'), { recursive: true, force: true });
 }
 
 /** Removes this kubelet's (now empty) cgroup directories in every hierarchy. */
