@@ -3,7 +3,7 @@
 // snapshot alone, including "now".
 import type { CheckId } from '../catalogue.ts';
 import type { CheckResult, Status } from '../report.ts';
-import type { Container, Deployment, Event, InferenceService, Pod, ReplicaSet, Revision, Snapshot, TargetRef } from '../snapshot.ts';
+import type { Deployment, Event, InferenceService, Pod, ReplicaSet, Revision, Snapshot, TargetRef } from '../snapshot.ts';
 import { effectiveOciMode, patchValue, readConfig, type OciMode, type StorageInitializerConfig } from '../kserve/config.ts';
 import { parseQuantity } from '../kserve/quantity.ts';
 import { belongsTo, imageOfUri, isNativeUri, modelcarContainers, ociSources, podsOfTarget, STORAGE_INITIALIZER, type ModelSource } from '../kserve/pod.ts';
@@ -138,11 +138,6 @@ export function result(id: CheckId, status: Status, object: string, message: str
 export function skip(id: CheckId, object: string, reason: string, evidence: Record<string, unknown> = {}, container?: string): CheckResult {
   return result(id, 'skip', object, `skipped: ${reason}`, { reason, ...evidence }, container);
 }
-
-export function findContainer(pod: Pod, name: string): Container | undefined {
-  return pod.spec.containers.find((c) => c.name === name) ?? pod.spec.initContainers?.find((c) => c.name === name);
-}
-
 
 function targetView(ctx: Omit<Context, 'targets'>, ref: TargetRef): TargetView {
   const s = ctx.snapshot;

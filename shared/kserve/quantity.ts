@@ -17,17 +17,3 @@ export function parseQuantity(q: string | number): number | null {
   if (m[2]) return base * 10 ** Number(m[2].slice(1));
   return base * SUFFIX[m[3] ?? '']!;
 }
-
-/** Bytes as the largest binary unit that divides them, for messages ("64Mi"). */
-export function formatBytes(bytes: number): string {
-  for (const unit of ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'] as const) {
-    const v = bytes / SUFFIX[unit]!;
-    if (v >= 1 && Number.isInteger(v)) return `${v}${unit}`;
-  }
-  return String(bytes);
-}
-
-/** Cores as millicores when fractional ("50m"). */
-export function formatCpu(cores: number): string {
-  return Number.isInteger(cores) ? String(cores) : `${Math.round(cores * 1000)}m`;
-}
