@@ -16,15 +16,18 @@ export function setEventTtl(store: object, seconds: number): void {
 const lastWrite = (e: KObject) =>
   Date.parse(String(e['lastTimestamp'] ?? e['eventTime'] ?? e['firstTimestamp'] ?? e.metadata.creationTimestamp ?? ''));
 
-/** Sweeps every second (TTLs are whole seconds); returns the stop function. */
+/** Sweeps a quarter TTL apart (between 1 and 10 s): an expired event lingers at most that long. */
 export function startEventTtl(store: MemoryStore): () => void {
-  const timer = setInterval(() => {
-    const ttlMs = (ttls.get(store) ?? DEFAULT_EVENT_TTL_SECONDS) * 1000;
-    const cutoff = Date.now() - ttlMs;
+  let timer: ReturnType<typeof setTimeout>;
+  const sweep = () => {
+    const ttlSeconds = ttls.get(store) ?? DEFAULT_EVENT_TTL_SECONDS;
+    const cutoff = Date.now() - ttlSeconds * 1000;
     for (const e of store.listEntries('events')) {
       if (lastWrite(e.obj) <= cutoff) void store.delete('events', e.obj.metadata.namespace, e.obj.metadata.name!, SYSTEM_USER).catch(() => undefined);
     }
-  }, 1000);
-  timer.unref();
-  return () => clearInterval(timer);
+    timer = setTimeout(sweep, Math.min(10, Math.max(1, ttlSeconds / 4)) * 1000);
+    timer.unref();
+  };
+  sweep();
+  return () => clearTimeout(timer);
 }
