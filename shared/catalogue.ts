@@ -72,6 +72,7 @@ export const CATALOGUE = [
       lnS: `upgrade KServe to v0.15 or later (ln -sf); until then, after a modelcar restart: kubectl delete pod {{pod}} -n {{namespace}}`,
       securityContext: 'upgrade KServe to v0.18.0 or later (#5167); until then the runtime runs with securityContext {{securityContext}} only: re-add the hardening in the ServingRuntime and check it after admission',
       storageUris: 'upgrade KServe to v0.19 or later, or use spec.predictor.model.storageUri instead of storageUris for the oci:// source',
+      native: 'upgrade KServe to v0.20 or later for oci+native://, or use oci:// (modelcar mode): kubectl edit inferenceservice {{isvc}} -n {{namespace}}',
     },
   },
   // ---- MC2xx pod specification

@@ -206,18 +206,26 @@ function mc107(ctx: Context, t: TargetView): CheckResult {
   return result('MC107', 'pass', ctx.configObject, 'uidModelcar is unset but modelcar and runtime run as the same user', { uids: seen });
 }
 
+/** One known bug that matches: which (names a hint variant), what was seen, whether it already bit. */
+interface KnownBug {
+  bug: 'storageUris' | 'native' | 'lnS' | 'securityContext';
+  text: string;
+  hit?: boolean;
+  evidence: Record<string, unknown>;
+}
+
 function mc108(ctx: Context, t: TargetView): CheckResult[] {
   const v = ctx.version;
   const uid = ctx.validConfig?.uidModelcar ?? null;
   const storageUrisOci = t.sources.filter((s) => s.field.includes('storageUris'));
-  const issues = (pod: Pod | undefined): Array<{ key: string; text: string; hit?: boolean; evidence: Record<string, unknown> }> => {
-    const out: Array<{ key: string; text: string; hit?: boolean; evidence: Record<string, unknown> }> = [];
+  const issues = (pod: Pod | undefined): KnownBug[] => {
+    const out: KnownBug[] = [];
     if (storageUrisOci.length && v && !atLeast(v, SINCE.storageUrisOci)) {
-      out.push({ key: 'storageUris', text: `storageUris with oci:// are ignored before ${SINCE.storageUrisOci} (controller ${ctx.versionEvidence.version})`, evidence: { sources: storageUrisOci.map((s) => s.field) } });
+      out.push({ bug: 'storageUris', text: `storageUris with oci:// are ignored before ${SINCE.storageUrisOci} (controller ${ctx.versionEvidence.version})`, evidence: { sources: storageUrisOci.map((s) => s.field) } });
     }
     const native = t.sources.filter((s) => s.mode === 'native');
     if (native.length && v && !atLeast(v, SINCE.severalSourcesAndNative)) {
-      out.push({ key: 'default', text: `native image volumes (${native[0]!.uri.split('://')[0]}://) need KServe ${SINCE.severalSourcesAndNative}; controller ${ctx.versionEvidence.version} does not know them`, evidence: { sources: native.map((s) => s.field) } });
+      out.push({ bug: 'native', text: `native image volumes (${native[0]!.uri.split('://')[0]}://) need KServe ${SINCE.severalSourcesAndNative}; controller ${ctx.versionEvidence.version} does not know them`, evidence: { sources: native.map((s) => s.field) } });
     }
     if (!pod) return out;
     const b = behaviours(pod, t.isvc, v, uid, ctx.snapshot.servingRuntimes);
@@ -228,7 +236,7 @@ function mc108(ctx: Context, t: TargetView): CheckResult[] {
       const terminated = [status?.state?.terminated, status?.lastState?.terminated].find((x) => x?.message?.includes('File exists'));
       const hit = seen !== null || terminated !== undefined;
       out.push({
-        key: 'lnS',
+        bug: 'lnS',
         hit,
         text: hit
           ? `modelcar's "ln -s" failed with "File exists" after a restart (fixed by ln -sf in v0.15, #4274)`
@@ -239,25 +247,26 @@ function mc108(ctx: Context, t: TargetView): CheckResult[] {
     if (b.securityContextReplaced.value) {
       const runtime = mainRuntimeContainer(pod.spec);
       out.push({
-        key: 'securityContext',
+        bug: 'securityContext',
         text: `the runtime's securityContext was replaced by {runAsUser: ${runtime?.securityContext?.runAsUser ?? uid}} at admission (#5166, fixed in v0.18.0)${b.securityContextReplaced.lost?.length ? `; lost: ${b.securityContextReplaced.lost.join(', ')}` : ''}`,
         evidence: { securityContextReplaced: b.securityContextReplaced, securityContext: runtime?.securityContext ?? null },
       });
     }
     return out;
   };
-  const judge = (object: string, found: ReturnType<typeof issues>, extra: Record<string, unknown>, canTell: boolean): CheckResult => {
+  const judge = (object: string, found: KnownBug[], extra: Record<string, unknown>, canTell: boolean): CheckResult => {
     const ev = { ...targetEvidence(t), controllerVersion: ctx.versionEvidence, ...extra };
     if (found.length === 0) {
       return canTell
         ? result('MC108', 'pass', object, 'no known modelcar bug of this KServe version matches', ev)
         : skip('MC108', object, 'the KServe version is unknown and the pod spec does not show the behaviour', ev);
     }
-    const hit = found.some((f) => f.hit);
-    return result('MC108', hit ? 'fail' : 'warn', object, found.map((f) => f.text).join('; '), {
+    // The bug that already bit leads: its hint is the one to follow first.
+    const lead = found.find((f) => f.hit) ?? found[0]!;
+    return result('MC108', lead.hit ? 'fail' : 'warn', object, found.map((f) => f.text).join('; '), {
       ...ev,
-      hintKey: found[0]!.key,
-      bugs: found.map((f) => ({ bug: f.key, ...f.evidence })),
+      hintKey: lead.bug,
+      bugs: found.map((f) => ({ bug: f.bug, ...f.evidence })),
       ...Object.assign({}, ...found.map((f) => f.evidence)),
     });
   };
