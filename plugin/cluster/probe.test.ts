@@ -66,6 +66,16 @@ describe.each(shells)('the probe script under %s', (_name, shell) => {
     expect(r.listing).toEqual({ ok: true, fileCount: 2, totalBytes: 1002, unreadable: [] });
   });
 
+  it('counts bytes of file names with spaces too (the batched stat falls back per file)', async () => {
+    const spaced = path.join(dir, 'spaced');
+    mkdirSync(spaced);
+    writeFileSync(path.join(spaced, 'a b.bin'), 'abc');
+    writeFileSync(path.join(spaced, 'c.bin'), 'defg');
+    const r = await probeModelPath({ ...target, modelPath: spaced }, run);
+    if (r.outcome !== 'probed') throw new Error('not probed');
+    expect(r.listing).toEqual({ ok: true, fileCount: 2, totalBytes: 7, unreadable: [] });
+  });
+
   it('reports a dangling link as not resolving, with ENOENT', async () => {
     const r = await probeModelPath({ ...target, modelPath: path.join(dir, 'dangling') }, run);
     if (r.outcome !== 'probed') throw new Error('not probed');

@@ -57,12 +57,17 @@ if [ "$rc" -eq 0 ]; then
   fi
   IFS='
 '
+  # Sizes in one stat run (a fork per file is slow on large models); per file only when that fails.
+  sizes=$(printf '%s\n' $files | head -n ${MAX_FILES} | xargs stat -L -c %s 2>/dev/null) || sizes=""
   for f in $files; do
     n=$((n + 1))
-    s=$(stat -L -c %s "$f" 2>/dev/null || echo 0)
-    bytes=$((bytes + s))
     if [ ! -r "$f" ] && [ "$bad" -lt ${MAX_UNREADABLE} ]; then echo "unreadable=$f"; bad=$((bad + 1)); fi
   done
+  if [ -n "$sizes" ]; then
+    for s in $sizes; do bytes=$((bytes + s)); done
+  else
+    for f in $files; do s=$(stat -L -c %s "$f" 2>/dev/null || echo 0); bytes=$((bytes + s)); done
+  fi
   echo "file_count=$n"
   echo "total_bytes=$bytes"
 fi
