@@ -19,6 +19,7 @@ import { toTable } from './table.ts';
 import { fromEventsV1, present, presentJson } from './versions.ts';
 import { serveWatch } from './watch.ts';
 import { SERVER_VERSION } from './version.ts';
+import { interceptRequest, interceptUpgrade } from '../faults/http.ts';
 
 
 /** An authorised resource request, as request filters see it. */
@@ -56,8 +57,8 @@ export function createHandlers(ctx: ApiContext): {
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 } {
   return {
-    request: (req, res) => { handle(ctx, req, res).catch((err) => sendError(res, err)); },
-    upgrade: (req, socket, head) => { handleUpgrade(ctx, req, socket, head).catch((err) => rejectUpgrade(socket, toApiError(err))); },
+    request: (req, res) => { void interceptRequest(ctx, req, res, () => { handle(ctx, req, res).catch((err) => sendError(res, err)); }); },
+    upgrade: (req, socket, head) => { interceptUpgrade(ctx, req, socket, () => { handleUpgrade(ctx, req, socket, head).catch((err) => rejectUpgrade(socket, toApiError(err))); }); },
   };
 }
 
