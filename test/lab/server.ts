@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:https';
 import { writeFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AdmissionPlugin, ExecRunner, LogSource } from './types.ts';
 import type { TokenTable } from './apiserver/auth.ts';
@@ -18,6 +19,7 @@ import { startNamespaceController } from './controllers/namespace.ts';
 import { startReplicaSetController } from './controllers/replicaset.ts';
 import { startScheduler } from './controllers/scheduler.ts';
 import { registerKubelet } from './kubelet/register.ts';
+import { registerRegistries } from './registry/register.ts';
 import { registerSimNodes } from './simnode/register.ts';
 import { registerFaults } from './faults/register.ts';
 import { registerPlatform } from './platform/register.ts';
@@ -104,6 +106,9 @@ async function main(): Promise<void> {
 
   // Composition root: every part of the lab registers itself here, one line each.
   lab.setExecRunner(inProcessRunner());
+  // Built images are kept in the repository's .lab/cache (what `lab image prepare` fills), so a lab in a
+  // temporary state dir (tests, benchmarks) does not rebuild them.
+  await registerRegistries(lab, { stateDir, cacheDir: fileURLToPath(new URL('../../.lab/cache/images', import.meta.url)) });
   await registerKubelet(lab, { stateDir, timeScale }); // runc pods when root with runc; else the in-process runner stays
   await registerSimNodes(lab, { stateDir }); // sim-node-1: pods with statuses and events but no processes
   registerFaults(lab); // the fault switchboard: API request filter, pod-fault admission, hanging exec
