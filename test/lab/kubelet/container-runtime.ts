@@ -8,7 +8,7 @@ import type { ResultPromise } from 'execa';
 import { ContainerLogWriter } from './logs.ts';
 import { containerConfig, type ContainerConfigInput } from './oci-spec.ts';
 import { runcLoggedError, startShim } from './runc.ts';
-import type { ContainerStateTerminated } from './pod-types.ts';
+import { apiTimeNow, type ContainerStateTerminated } from './pod-types.ts';
 import { sleep } from './node-context.ts';
 
 /** The runtime could not start the process (missing executable, bad mount): reason StartError, exit code 128. */
@@ -97,7 +97,7 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   const shim = startShim(runcId, files);
   const log = new ContainerLogWriter(spec.logPath, shim.stdout, shim.stderr);
   const pid = await waitStarted(files.pidFile, shim);
-  const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const startedAt = apiTimeNow();
 
   if (pid === undefined) {
     await shim;
@@ -109,7 +109,7 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
   const exited = shim.then(async (r): Promise<ContainerStateTerminated> => {
     instance.running = false;
     await log.done;
-    const finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const finishedAt = apiTimeNow();
     // runc reports a signalled process as 128+signal, as the kubelet shows it.
     const exitCode = r.exitCode ?? 255;
     const reason = exitCode === 0 ? 'Completed' : oomKills(files.oomFile) > 0 ? 'OOMKilled' : 'Error';

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { SERVER_VERSION } from '../apiserver/version.ts';
 import type { KObject } from '../types.ts';
 import type { NodeContext } from './node-context.ts';
+import { apiTimeNow } from './pod-types.ts';
 
 // The kubelet runs the API server's release, as in a kubeadm cluster.
 const KUBELET_VERSION = SERVER_VERSION.gitVersion;
@@ -24,7 +25,7 @@ function condition(type: string, status: 'True' | 'False', reason: string, messa
 }
 
 export function nodeStatus(ctx: NodeContext, previous: KObject | undefined): Record<string, unknown> {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = apiTimeNow();
   const memKi = `${Math.floor(totalmem() / 1024)}Ki`;
   const capacity = { cpu: String(cpus().length), memory: memKi, pods: '110', 'ephemeral-storage': '61202244Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0' };
   return {

@@ -185,6 +185,9 @@ export interface Pod extends KObject {
 
 export const asPod = (obj: KObject): Pod => obj as Pod;
 
+/** Now as the API shows times: RFC 3339 in UTC, whole seconds. */
+export const apiTimeNow = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
 /** The kubelet's `format.Pod`: how events and messages name a pod. */
 export const podDescription = (pod: KObject): string =>
   `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;

@@ -2,26 +2,26 @@
 // container holding the shared namespaces, init containers one by one (each must exit 0), then the
 // containers in spec order, each restarted per restartPolicy with the crash-loop back-off, readiness
 // and liveness probes, and the pod status rewritten after every change.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { KObject, PulledImage, RegistryCredentials } from '../types.ts';
 import { SYSTEM_USER } from '../types.ts';
 import { goDuration } from './backoff.ts';
 import { startInstance, StartError, type Instance } from './container-runtime.ts';
 import { ContainerConfigError, processEnvironment, specEnvironment } from './env.ts';
 import { containerArgv } from './expand.ts';
+import { containerFaults } from './faults.ts';
 import { imageIDFor, normalizeImageRef } from './image-names.ts';
 import { unmountAll } from './mounts.ts';
 import { sleep, type NodeContext } from './node-context.ts';
 import { capabilitiesFor, type OciMount, type OciNamespace } from './oci-spec.ts';
-import { podDescription, type Container, type ContainerStateTerminated, type Pod } from './pod-types.ts';
+import { apiTimeNow, podDescription, type Container, type ContainerStateTerminated, type Pod } from './pod-types.ts';
 import { runProbe } from './probes.ts';
 import { parseQuantity } from './quantity.ts';
 import { buildPodStatus, type ContainerView } from './status.ts';
-import { containerFaults } from './faults.ts';
 import { UnknownUserError, resolveUser } from './user.ts';
 import { prepareVolumes, MountError, type PreparedVolume } from './volumes.ts';
-import { execa } from 'execa';
 
 type Kind = 'init' | 'regular' | 'ephemeral';
 
@@ -60,7 +60,7 @@ export class PodWorker {
   private sandbox?: Instance;
   private sandboxReady = false;
   private sandboxStarted?: Promise<void>;
-  private readonly startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  private readonly startTime = apiTimeNow();
   private volumes = new Map<string, PreparedVolume>();
   private statusChain: Promise<void> = Promise.resolve();
   private eventChain: Promise<void> = Promise.resolve();
@@ -315,7 +315,7 @@ export class PodWorker {
       } catch (err) {
         firstAttemptDone?.();
         if (err instanceof StartError) {
-          const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+          const now = apiTimeNow();
           const exit: ContainerStateTerminated = { exitCode: 128, reason: 'StartError', message: err.message, startedAt: '1970-01-01T00:00:00Z', finishedAt: now, containerID: rec.containerID ?? '' };
           rec.state = { terminated: exit };
           this.event('Warning', 'Failed', `Error: ${err.message}`, rec);

@@ -1,6 +1,6 @@
 // The pod status a kubelet (1.33) reports, computed from its view of the containers: phase as
 // getPhase does it, the five pod conditions, and container statuses in spec order.
-import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from './pod-types.ts';
+import { apiTimeNow, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition, type PodStatus } from './pod-types.ts';
 import { parseQuantity } from './quantity.ts';
 
 /** The kubelet's knowledge of one container (one name; instances come and go with restarts). */
@@ -111,7 +111,7 @@ export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-export function buildPodStatus(v: PodView, now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')): PodStatus {
+export function buildPodStatus(v: PodView, now = apiTimeNow()): PodStatus {
   const prev = v.pod.status?.conditions;
   const phase = v.sandboxReady || v.containers.some((c) => c.state.terminated) ? podPhase(v) : 'Pending';
   const completed = phase === 'Succeeded';
