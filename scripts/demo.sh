@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/dist:$PWD/node_modules/.bin:$PATH"
 npm run -s build
+npm run -s lab -- image prepare
 
 state=${LAB_STATE:-$PWD/.lab}
 eval "$(npm run -s lab -- up --state "$state")"

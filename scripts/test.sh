@@ -8,6 +8,9 @@ export PATH="$PWD/node_modules/.bin:$PATH"   # Node 24 for everything below
 
 tsc --noEmit -p .
 npm run -s build
+# The lab's images (Go stand-ins, busybox-based model images) are built once into .lab/cache: a cold
+# build takes longer than `lab up` waits.
+npm run -s lab -- image prepare
 
 report=$(mktemp -d)/vitest.json
 status=0
