@@ -256,6 +256,29 @@ describe('offline', () => {
   });
 });
 
+describe('docs/permissions.md', () => {
+  it('its ClusterRole is enough for inspect (checked by impersonating a user of a group bound to it)', async () => {
+    const docs = readFileSync(path.join(root, 'docs/permissions.md'), 'utf8');
+    const yamlBlock = /```yaml\n([\s\S]*?kind: ClusterRole\n[\s\S]*?)```/.exec(docs)?.[1];
+    expect(yamlBlock, 'the ClusterRole block in docs/permissions.md').toBeTruthy();
+    const group = `modelcar-testers-${ns}`;
+    const as = ['--as', `tester-${ns}`, '--as-group', group, '--as-group', 'system:authenticated'];
+
+    // Before the binding the impersonated user may do nothing: proof that --as/--as-group are sent.
+    const before = await modelcar(['inspect', ISVC, '-n', ns, '--pod', POD, ...as]);
+    expect(before.exitCode).toBe(3);
+    expect(before.stderr).toContain(`user "tester-${ns}" may not get inferenceservices.serving.kserve.io in namespace "${ns}"`);
+
+    const manifest = yamlBlock!.replaceAll('kubectl-modelcar-inspect', `kubectl-modelcar-inspect-${ns}`).replace('name: support-engineers', `name: ${group}`);
+    const applied = await kubectl(['apply', '-f', '-'], manifest);
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    const after = await modelcar(['inspect', ISVC, '-n', ns, '--pod', POD, '-o', 'json', ...as]);
+    const rep = report(after.stdout);
+    expect(rep.gaps.filter((g) => g.source === 'api'), JSON.stringify(rep.gaps)).toEqual([]);
+    expect(rep.gaps.filter((g) => g.source === 'exec' && g.reason === 'forbidden')).toEqual([]);
+  });
+});
+
 describe('the KServe install', () => {
   const info = (file: string) => {
     const list = parseYaml(readFileSync(file, 'utf8')) as { items: Array<{ kind: string; kserve?: { namespace: string; namespaceSource: string; controllerVersion: { version: string | null; source: string } } }> };
