@@ -297,6 +297,16 @@ describe('MC4xx', () => {
     expect(one(s, 'MC407')).toMatchObject({ status: 'fail', evidence: { unreadable: ['/mnt/models/model.joblib'] } });
   });
 
+  it('judges a probed transformer-container too, and one failing exec makes MC408 warn', () => {
+    const s = healthySnapshot();
+    const pod = s.pods[0]!;
+    pod.spec.containers.push({ name: 'transformer-container', volumeMounts: [{ name: 'kserve-provision-location', mountPath: '/mnt' }] });
+    s.execs.push({ ...probe(s), container: 'transformer-container', listing: { ok: false, errno: 'EACCES', message: 'Permission denied' } });
+    expect(findings(s, 'MC405').map((f) => [f.container, f.status])).toEqual([['kserve-container', 'pass'], ['transformer-container', 'fail']]);
+    s.execs[1] = { namespace: NS, pod: pod.metadata.name, container: 'transformer-container', outcome: 'skipped', reason: 'error', detail: 'timeout' };
+    expect(one(s, 'MC408')).toMatchObject({ status: 'warn', container: 'transformer-container' });
+  });
+
   it('MC403 fails when the pid in the link is another process', () => {
     const s = healthySnapshot();
     Object.assign(probe(s), { readlink: '/proc/7/root/models', targetPid: 7, modelcarPids: [38], targetProcess: { cmdline: ['python'], ids: null } });

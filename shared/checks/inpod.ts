@@ -1,7 +1,7 @@
 // MC4xx: what the runtime container sees at the model path, from the exec probe gather ran
 // (readlink, lstat, the target pid's cmdline and ids, a listing). No probe: skip with the reason.
 import type { CheckResult } from '../report.ts';
-import type { ExecProbe, ExecResult, Pod } from '../snapshot.ts';
+import type { ExecProbe, ExecResult, ExecSkipped, Pod } from '../snapshot.ts';
 import { DEFAULT_MODEL_PATH, modelcarContainers, runtimeContainers, type ModelcarContainer } from '../kserve/pod.ts';
 import { patchEvidence, podRef, result, skip, type Context, type TargetView } from './context.ts';
 
@@ -85,42 +85,50 @@ function judgeProbe(pod: Pod, container: string, mc: ModelcarContainer, p: ExecP
   return out;
 }
 
+const SKIP_REASON: Record<ExecSkipped['reason'], string> = {
+  offline: 'offline',
+  forbidden: 'exec forbidden',
+  'no-shell': 'no shell in the runtime container',
+  'pod-not-running': 'pod not running',
+  'not-requested': 'exec not requested',
+  error: 'exec failed',
+};
+
 function checkPod(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
   const object = podRef(pod);
   const mcs = modelcarContainers(pod.spec);
-  const runtimes = runtimeContainers(pod.spec);
-  const skipAll = (reason: string, mc408: CheckResult) => [...IN_POD.map((id) => skip(id, object, reason)), mc408];
-  if (mcs.length === 0) {
-    const reason = t.sources.every((s) => s.mode === 'native') ? 'native mode: no link to check (MC602)' : 'no modelcar container (MC202)';
-    return skipAll(reason, skip('MC408', object, reason));
-  }
-  const runtime = runtimes[0];
-  if (!runtime) return skipAll('no runtime container', skip('MC408', object, 'no runtime container'));
-  const ev = { namespace: pod.metadata.namespace, pod: pod.metadata.name, container: runtime.name, isvc: t.ref.name, modelPath: mcs[0]!.modelPath };
+  const skipAll = (reason: string) => [...IN_POD, 'MC408' as const].map((id) => skip(id, object, reason));
+  if (mcs.length === 0) return skipAll(t.sources.every((s) => s.mode === 'native') ? 'native mode: no link to check (MC602)' : 'no modelcar container (MC202)');
+  const [main, ...others] = runtimeContainers(pod.spec);
+  if (!main) return skipAll('no runtime container');
+  // The main runtime always; a transformer only when gather probed it.
+  const probed = [main, ...others.filter((c) => ctx.snapshot.execs.some((e) => e.pod === pod.metadata.name && e.container === c.name))];
   const out: CheckResult[] = [];
-  let mc408: CheckResult | null = null;
-  for (const mc of mcs) {
-    const probe = exec(ctx, pod, runtime.name, mc.modelPath);
-    if (!probe) {
-      const reason = ctx.snapshot.source === 'file' ? 'offline' : 'not probed';
-      out.push(...IN_POD.map((id) => skip(id, object, reason, ev, runtime.name)));
-      mc408 ??= skip('MC408', object, reason, { ...ev, hintKey: 'offline' }, runtime.name);
-      continue;
+  const failedExecs: CheckResult[] = [];
+  const passedExecs: CheckResult[] = [];
+  const skippedExecs: CheckResult[] = [];
+  for (const runtime of probed) {
+    for (const mc of mcs) {
+      const ev = { namespace: pod.metadata.namespace, pod: pod.metadata.name, container: runtime.name, isvc: t.ref.name, modelPath: mc.modelPath };
+      const probe = exec(ctx, pod, runtime.name, mc.modelPath);
+      if (probe?.outcome === 'probed') {
+        out.push(...judgeProbe(pod, runtime.name, mc, probe, { isvc: t.ref.name, ...patchEvidence(ctx, { uidModelcar: probedIds(probe)?.runtime.uid ?? probe.self.ids?.uids[1] }) }));
+        passedExecs.push(result('MC408', 'pass', object, probe.tool === 'sh' ? `probed ${runtime.name} with sh` : `probed ${runtime.name} without a shell (${probe.tool} run directly)`, { ...ev, tool: probe.tool }, runtime.name));
+        continue;
+      }
+      const reason = probe ? SKIP_REASON[probe.reason] : ctx.snapshot.source === 'file' ? 'offline' : 'not probed';
+      const detail = { ...ev, reason, ...(probe?.detail ? { detail: probe.detail } : {}), ...(probe?.rbac ? { rbac: probe.rbac } : {}) };
+      out.push(...IN_POD.map((id) => skip(id, object, reason, detail, runtime.name)));
+      if (probe && (probe.reason === 'forbidden' || probe.reason === 'no-shell' || probe.reason === 'error')) {
+        const hintKey = probe.reason === 'forbidden' ? 'forbidden' : probe.reason === 'no-shell' ? 'noShell' : 'default';
+        failedExecs.push(result('MC408', 'warn', object, `cannot exec into ${runtime.name}: ${reason}${probe.detail ? ` (${probe.detail})` : ''}; in-pod checks skipped`, { ...detail, hintKey }, runtime.name));
+      } else {
+        skippedExecs.push(skip('MC408', object, reason, { ...detail, ...(reason === 'offline' ? { hintKey: 'offline' } : {}) }, runtime.name));
+      }
     }
-    if (probe.outcome === 'skipped') {
-      const reason = { offline: 'offline', forbidden: 'exec forbidden', 'no-shell': 'no shell in the runtime container', 'pod-not-running': 'pod not running', 'not-requested': 'exec not requested', error: 'exec failed' }[probe.reason];
-      out.push(...IN_POD.map((id) => skip(id, object, reason, { ...ev, ...(probe.detail ? { detail: probe.detail } : {}) }, runtime.name)));
-      const failed = probe.reason === 'forbidden' || probe.reason === 'no-shell' || probe.reason === 'error';
-      const detail = { ...ev, reason, ...(probe.detail ? { detail: probe.detail } : {}), ...(probe.rbac ? { rbac: probe.rbac } : {}) };
-      mc408 ??= failed
-        ? result('MC408', 'warn', object, `cannot exec into ${runtime.name}: ${reason}${probe.detail ? ` (${probe.detail})` : ''}; in-pod checks skipped`, { ...detail, hintKey: probe.reason === 'forbidden' ? 'forbidden' : probe.reason === 'no-shell' ? 'noShell' : 'default' }, runtime.name)
-        : skip('MC408', object, reason, detail, runtime.name);
-      continue;
-    }
-    out.push(...judgeProbe(pod, runtime.name, mc, probe, { isvc: t.ref.name, ...patchEvidence(ctx, { uidModelcar: probedIds(probe)?.runtime.uid ?? probe.self.ids?.uids[1] }) }));
-    mc408 ??= result('MC408', 'pass', object, probe.tool === 'sh' ? `probed ${runtime.name} with sh` : `probed ${runtime.name} without a shell (${probe.tool} run directly)`, { ...ev, tool: probe.tool }, runtime.name);
   }
-  return [...out, mc408!];
+  // One MC408 per pod: a failed exec outweighs a working one, which outweighs a skip.
+  return [...out, (failedExecs[0] ?? passedExecs[0] ?? skippedExecs[0])!];
 }
 
 export function checkInPod(ctx: Context): CheckResult[] {
