@@ -75,6 +75,18 @@ describe('deployments', () => {
     expect(history.stdout).toMatch(/^2\s+<none>$/m);
   });
 
+  it('rolls back with rollout undo to the ReplicaSet of the previous revision', async () => {
+    const rsList = async () => (JSON.parse((await kubectl(['get', 'rs', '-n', ns, '-o', 'json'])).stdout) as { items: Array<{ metadata: { name: string; annotations: Record<string, string> }; spec: { replicas: number } }> }).items;
+    const first = (await rsList()).find((r) => r.metadata.annotations['deployment.kubernetes.io/revision'] === '1')!;
+    expect((await kubectl(['rollout', 'undo', 'deployment/web', '-n', ns])).stdout.trim()).toBe('deployment.apps/web rolled back');
+    expect((await kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=60s'])).stdout).toContain('successfully rolled out');
+    const after = await rsList();
+    expect(after).toHaveLength(2);
+    const reused = after.find((r) => r.metadata.name === first.metadata.name)!;
+    expect(reused.spec.replicas).toBe(2);
+    expect(reused.metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
+  });
+
   it('scales through the scale subresource', async () => {
     expect((await kubectl(['scale', 'deployment/web', '-n', ns, '--replicas=3'])).stdout.trim()).toBe('deployment.apps/web scaled');
     await until('three ready replicas', async () => {

@@ -48,10 +48,13 @@ export function startDeploymentController(store: LabStore, opts: DeploymentContr
 
 // ---- pod-template-hash ----
 
+/** Sorted keys, and null as absent (Go writes `creationTimestamp: null` into templates that
+ *  `kubectl rollout undo` copies back): equal templates hash equally, as with the Go structs. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined && o[k] !== null).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
   }
   return JSON.stringify(v);
 }
