@@ -11,8 +11,15 @@ import { runcLoggedError, startShim } from './runc.ts';
 import { apiTimeNow, type ContainerStateTerminated } from './pod-types.ts';
 import { sleep } from './node-context.ts';
 
-/** The runtime could not start the process (missing executable, bad mount): reason StartError, exit code 128. */
-export class StartError extends Error {}
+/** The runtime created the container but could not start its process (missing executable, bad
+ *  mount): the kubelet reports it as terminated with reason StartError and exit code 128. */
+export class StartError extends Error {
+  readonly containerID: string;
+  constructor(message: string, containerID: string) {
+    super(message);
+    this.containerID = containerID;
+  }
+}
 
 export interface InstanceSpec extends Omit<ContainerConfigInput, 'rootfs' | 'cgroupsPath'> {
   /** The image store's unpacked rootfs; never written: an overlay goes on top. */
@@ -103,7 +110,7 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     await shim;
     await log.done;
     const why = runcLoggedError(files.logFile) || safeRead(join(files.bundle, 'mount.err')).trim() || 'unknown runtime error';
-    throw new StartError(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: ${why}: unknown`);
+    throw new StartError(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: ${why}: unknown`, `containerd://${hex}`);
   }
 
   const exited = shim.then(async (r): Promise<ContainerStateTerminated> => {

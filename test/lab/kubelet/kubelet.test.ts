@@ -436,6 +436,15 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     expect(node.status!.images!.length).toBeGreaterThan(0);
   });
 
+  it('reports a missing executable as StartError (exit code 128) and restarts with back-off', async () => {
+    const pod = await createPod({ containers: [{ name: 'c', image: 'busybox:1.36', command: ['/no/such/binary'] }] });
+    const looping = await waitFor('CrashLoopBackOff', () => statusOf(pod, 'c')?.state.waiting?.reason === 'CrashLoopBackOff' && statusOf(pod, 'c')!);
+    const message = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/no/such/binary": stat /no/such/binary: no such file or directory: unknown';
+    expect(looping.lastState.terminated).toMatchObject({ exitCode: 128, reason: 'StartError', message, startedAt: '1970-01-01T00:00:00Z' });
+    expect(looping.restartCount).toBeGreaterThanOrEqual(1);
+    expect(events(pod).map((e) => [e.type, e.reason, e.message])).toContainEqual(['Warning', 'Failed', `Error: ${message}`]);
+  });
+
   it('runs a 3-container pod and stops leaving no runc container or mount behind', async () => {
     const started = Date.now();
     const pod = await createPod({

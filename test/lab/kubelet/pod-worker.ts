@@ -316,7 +316,7 @@ export class PodWorker {
         firstAttemptDone?.();
         if (err instanceof StartError) {
           const now = apiTimeNow();
-          const exit: ContainerStateTerminated = { exitCode: 128, reason: 'StartError', message: err.message, startedAt: '1970-01-01T00:00:00Z', finishedAt: now, containerID: rec.containerID ?? '' };
+          const exit: ContainerStateTerminated = { exitCode: 128, reason: 'StartError', message: err.message, startedAt: '1970-01-01T00:00:00Z', finishedAt: now, containerID: err.containerID };
           rec.state = { terminated: exit };
           this.event('Warning', 'Failed', `Error: ${err.message}`, rec);
           await this.publish();
@@ -431,7 +431,7 @@ export class PodWorker {
       if (m.subPath) {
         source = join(vol.hostPath, m.subPath);
         if (!existsSync(source)) {
-          if (vol.readOnly) throw new StartError(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "${source}" to rootfs at "${m.mountPath}": stat ${source}: no such file or directory: unknown`);
+          if (vol.readOnly) throw new ContainerConfigError(`failed to prepare subPath for volumeMount "${m.name}" of container "${rec.spec.name}"`);
           mkdirSync(source, { recursive: true, mode: 0o777 });
         }
       }
@@ -479,35 +479,35 @@ export class PodWorker {
     const mounts = [...this.writeEtcFiles(), ...this.mountsFor(rec)];
     if (faults.noexecTmp) mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'mode=1777'] });
     this.event('Normal', 'Created', `Created container: ${c.name}`, rec);
-    const instance = await startInstance({
-      imageRootfs: image.rootfs,
-      dir: join(this.dir, 'containers', c.name, String(n)),
-      logPath,
-      cgroupParent: this.cgroupParent(),
-      runcPrefix: this.ctx.namePrefix,
-      terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
-      fallbackToLogsOnError: c.terminationMessagePolicy === 'FallbackToLogsOnError',
-      readonlyRootfs: c.securityContext?.readOnlyRootFilesystem ?? false,
-      argv,
-      env: processEnvironment(this.hostname(), image.config.env, specEnv),
-      cwd: c.workingDir ?? image.config.workingDir ?? '/',
-      user,
-      capabilities: capabilitiesFor(c.securityContext),
-      noNewPrivileges: c.securityContext?.allowPrivilegeEscalation === false,
-      namespaces: this.namespacesFor(rec, this.sandbox.pid),
-      mounts,
-      ...(memory && this.ctx.memoryLimits ? { memoryLimitBytes: Math.floor(parseQuantity(memory)) } : {}),
-      ...(cpu ? { cpuMillis: Math.ceil(parseQuantity(cpu) * 1000) } : {}),
-    });
-    // A new instance: the one before becomes lastState and counts as a restart.
-    if (rec.logs.length > 0) {
-      const before = rec.state.terminated ?? rec.lastState.terminated;
-      if (before) rec.lastState = { terminated: before };
-      rec.restartCount++;
+    let instance: Instance;
+    try {
+      instance = await startInstance({
+        imageRootfs: image.rootfs,
+        dir: join(this.dir, 'containers', c.name, String(n)),
+        logPath,
+        cgroupParent: this.cgroupParent(),
+        runcPrefix: this.ctx.namePrefix,
+        terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
+        fallbackToLogsOnError: c.terminationMessagePolicy === 'FallbackToLogsOnError',
+        readonlyRootfs: c.securityContext?.readOnlyRootFilesystem ?? false,
+        argv,
+        env: processEnvironment(this.hostname(), image.config.env, specEnv),
+        cwd: c.workingDir ?? image.config.workingDir ?? '/',
+        user,
+        capabilities: capabilitiesFor(c.securityContext),
+        noNewPrivileges: c.securityContext?.allowPrivilegeEscalation === false,
+        namespaces: this.namespacesFor(rec, this.sandbox.pid),
+        mounts,
+        ...(memory && this.ctx.memoryLimits ? { memoryLimitBytes: Math.floor(parseQuantity(memory)) } : {}),
+        ...(cpu ? { cpuMillis: Math.ceil(parseQuantity(cpu) * 1000) } : {}),
+      });
+    } catch (err) {
+      // A container that was created but could not start still counts as an instance (and a restart).
+      if (err instanceof StartError) this.recordInstance(rec, logPath, err.containerID);
+      throw err;
     }
-    rec.logs.push(logPath);
+    this.recordInstance(rec, logPath, instance.containerID);
     rec.instance = instance;
-    rec.containerID = instance.containerID;
     rec.user = { uid: user.uid, gid: user.gid, supplementalGroups: [user.gid, ...user.additionalGids] };
     rec.state = { running: { startedAt: instance.startedAt } };
     rec.started = true;
@@ -515,6 +515,17 @@ export class PodWorker {
     this.event('Normal', 'Started', `Started container ${c.name}`, rec);
     await this.publish();
     return instance;
+  }
+
+  /** A new instance of `rec`: the one before becomes lastState and counts as a restart. */
+  private recordInstance(rec: ContainerRecord, logPath: string, containerID: string): void {
+    if (rec.logs.length > 0) {
+      const before = rec.state.terminated ?? rec.lastState.terminated;
+      if (before) rec.lastState = { terminated: before };
+      rec.restartCount++;
+    }
+    rec.logs.push(logPath);
+    rec.containerID = containerID;
   }
 
   // ---- probes ----
