@@ -79,6 +79,20 @@ describe('MemoryStore', () => {
     expect(store.get('configmaps', 'default', 'kept')?.metadata.ownerReferences).toBeUndefined();
   });
 
+  it('deletes a namespace after its contents, refusing new content while it terminates', async () => {
+    const store = await storeWithDefault();
+    await store.create('namespaces', ns('doomed'));
+    await store.create('configmaps', { ...cm('inside'), metadata: { name: 'inside', namespace: 'doomed' } });
+    const terminating = await store.delete('namespaces', undefined, 'doomed');
+    expect(terminating?.status).toEqual({ phase: 'Terminating' });
+    await expect(store.create('configmaps', { ...cm('late'), metadata: { name: 'late', namespace: 'doomed' } }))
+      .rejects.toThrow('configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated');
+    await new Promise((r) => setImmediate(r));
+    expect(store.get('configmaps', 'doomed', 'inside')).toBeUndefined();
+    expect(store.get('namespaces', undefined, 'doomed')).toBeUndefined();
+    await expect(store.delete('namespaces', undefined, 'default')).rejects.toThrow('namespaces "default" is forbidden: this namespace may not be deleted');
+  });
+
   it('aggregates repeated events into count and lastTimestamp', async () => {
     const store = await storeWithDefault();
     const pod = await store.create('configmaps', cm('subject'));
