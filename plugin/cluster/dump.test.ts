@@ -160,6 +160,27 @@ describe('--from-file inputs', () => {
     expect(s.inferenceServices).toHaveLength(1);
   });
 
+  it('reads a must-gather-style directory: YAML lists and current/previous container logs', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mg-'));
+    const p = pod();
+    const nsDir = path.join(dir, 'quay-io-must-gather', 'namespaces', 'kserve-test');
+    mkdirSync(path.join(nsDir, 'core'), { recursive: true });
+    mkdirSync(path.join(nsDir, 'serving.kserve.io'), { recursive: true });
+    const logDir = path.join(nsDir, 'pods', p.metadata.name, 'kserve-container', 'kserve-container', 'logs');
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(path.join(nsDir, 'core', 'pods.yaml'), `apiVersion: v1\nkind: PodList\nitems:\n- ${JSON.stringify(p)}\n`);
+    writeFileSync(path.join(nsDir, 'serving.kserve.io', 'inferenceservices.yaml'), `---\n${JSON.stringify(isvc())}\n`);
+    writeFileSync(path.join(logDir, 'current.log'), 'now\n');
+    writeFileSync(path.join(logDir, 'previous.log'), 'before crash\n');
+    const s = loadSnapshot([dir], { name: 'sklearn-iris-oci' });
+    expect(s.pods).toHaveLength(1);
+    expect(s.inferenceServices).toHaveLength(1);
+    expect(s.logs.filter((l) => l.container === 'kserve-container').map((l) => [l.previous, l.text])).toEqual([
+      [false, 'now\n'],
+      [true, 'before crash\n'],
+    ]);
+  });
+
   it('parses cluster-info log blocks and keeps the tail', () => {
     const text = '==== START logs for container c of pod ns/p ====\n1\n2\n3\n==== END logs for container c of pod ns/p ====\n';
     expect(parseClusterInfoLogs(text, 2)).toEqual([{ namespace: 'ns', pod: 'p', container: 'c', previous: false, text: '2\n3\n' }]);

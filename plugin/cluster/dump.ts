@@ -184,6 +184,16 @@ export function parseClusterInfoLogs(text: string, tail: number): ContainerLog[]
   return out;
 }
 
+// must-gather keeps logs at namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log
+const MUST_GATHER_LOG = /(?:^|\/)namespaces\/([^/]+)\/pods\/([^/]+)\/([^/]+)\/(?:\3\/)?logs\/(current|previous)\.log$/;
+
+export function mustGatherLog(relativePath: string, read: () => string, tail: number): ContainerLog | undefined {
+  const m = MUST_GATHER_LOG.exec(relativePath.split(path.sep).join('/'));
+  if (!m) return undefined;
+  const lines = read().replace(/\n$/, '').split('\n');
+  return { namespace: m[1]!, pod: m[2]!, container: m[3]!, previous: m[4] === 'previous', text: `${lines.slice(-tail).join('\n')}\n` };
+}
+
 interface Loaded {
   objects: KObject[];
   logs: ContainerLog[];
@@ -222,6 +232,9 @@ function loadPath(p: string, readStdin: () => string, tail: number): Loaded {
       loaded.objects.push(...parseText(readFileSync(f, 'utf8'), f).flatMap((d) => flattenObjects(d, f)));
     } else if (path.basename(f) === 'logs.txt') {
       loaded.logs.push(...parseClusterInfoLogs(readFileSync(f, 'utf8'), tail));
+    } else {
+      const log = mustGatherLog(path.relative(p, f), () => readFileSync(f, 'utf8'), tail);
+      if (log) loaded.logs.push(log);
     }
   }
   return loaded;
@@ -336,7 +349,7 @@ export function loadSnapshot(paths: string[], target: OfflineTarget, opts: Offli
     const l = PluginLogSchema.safeParse(o);
     if (l.success && podNames.has(l.data.pod) && inNs(o)) snap.logs.push({ namespace, ...l.data });
   }
-  for (const l of logs) if (l.namespace === namespace && podNames.has(l.pod) && !snap.logs.some((x) => x.pod === l.pod && x.container === l.container && !x.previous)) snap.logs.push(l);
+  for (const l of logs) if (l.namespace === namespace && podNames.has(l.pod) && !snap.logs.some((x) => x.pod === l.pod && x.container === l.container && x.previous === l.previous)) snap.logs.push(l);
   for (const p of pods) {
     for (const c of logContainers(p)) {
       if (!snap.logs.some((l) => l.pod === p.metadata.name && l.container === c && !l.previous)) {

@@ -91,6 +91,18 @@ describe('inspect --from-file', () => {
     expect(t.out.join('')).toContain('MC201');
   });
 
+  it('colours the table on a terminal unless NO_COLOR or --color never', async () => {
+    const file = dumpFile(snapshotWithPod(false));
+    const run = async (env: NodeJS.ProcessEnv, color: InspectOptions['color'] = 'auto') => {
+      const o = { ...io(), stdoutIsTTY: true, env };
+      await inspect(options(file, { output: 'table', color }), o);
+      return o.out.join('');
+    };
+    expect(await run({})).toMatch(/\u001b\[31m/);
+    expect(await run({ NO_COLOR: '1' })).not.toMatch(/\u001b\[/);
+    expect(await run({}, 'never')).not.toMatch(/\u001b\[/);
+  });
+
   it('refuses --dump with --from-file', async () => {
     await expect(inspect(options(dumpFile(snapshotWithPod(true)), { dump: '/tmp/x.yaml' }), io())).rejects.toThrow(UsageError);
   });
