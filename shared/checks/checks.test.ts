@@ -239,6 +239,15 @@ describe('MC3xx', () => {
     expect(one(s, 'MC303')).toMatchObject({ status: 'warn', evidence: { hintKey: 'diskPressure' } });
   });
 
+  it('MC303 warns on a pull still under way for longer than half the progress deadline', () => {
+    const s = healthySnapshot();
+    const ref = { kind: 'Pod', name: s.pods[0]!.metadata.name, fieldPath: 'spec.initContainers{modelcar-init}' };
+    s.events[0]!.items = [event(ref, 'Pulling', `Pulling image "${IMAGE}"`, 400)];
+    expect(one(s, 'MC303')).toMatchObject({ status: 'warn', evidence: { pullSeconds: 400 } });
+    s.events[0]!.items = [event(ref, 'Pulling', `Pulling image "${IMAGE}"`, 100)];
+    expect(one(s, 'MC303').evidence['reason']).toBe(`the pull is under way (Pulling image "${IMAGE}", 100s ago)`);
+  });
+
   it('MC304 passes a runtime restart that was not about the model', () => {
     const s = healthySnapshot();
     Object.assign(s.pods[0]!.status!.containerStatuses![0]!, { restartCount: 1, lastState: { terminated: { exitCode: 137, reason: 'Error', finishedAt: ago(300) } } });

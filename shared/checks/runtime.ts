@@ -133,9 +133,15 @@ function mc303(ctx: Context, t: TargetView, pod: Pod): CheckResult {
   const present = events.filter((e) => e.reason === 'Pulled' && /already present on machine/.test(e.message) && [...images].some((i) => e.message.includes(`"${i}"`)));
   const ev = { ...podEvidence(t, pod), node: pod.spec.nodeName ?? null, progressDeadlineSeconds: deadline, pulls, alreadyPresent: present.map((e) => e.message) };
   if (pressure) return result('MC303', 'warn', podRef(pod), `node ${pod.spec.nodeName} reports DiskPressure: ${pressure.message ?? ''}`, { ...ev, hintKey: 'diskPressure', diskPressure: pressure });
+  // A pull still under way: "Pulling" with no "Pulled" after it, as old as the event says.
+  const pending = events.filter((e) => e.reason === 'Pulling' && e.ageSeconds !== null && [...images].some((i) => e.message.includes(`"${i}"`)))
+    .filter((e) => !events.some((p) => p.reason === 'Pulled' && p.fieldPath === e.fieldPath && p.ageSeconds !== null && p.ageSeconds <= e.ageSeconds!));
+  const stuck = pending.find((e) => e.ageSeconds! > deadline / 2);
+  if (stuck) return result('MC303', 'warn', podRef(pod), `${stuck.message} started ${stuck.ageSeconds}s ago and has not finished: more than half the ${deadline}s progress deadline`, { ...ev, pullSeconds: stuck.ageSeconds, pulling: stuck });
   const slow = pulls.find((p) => p.seconds > deadline / 2);
   if (slow) return result('MC303', 'warn', podRef(pod), `pulling ${slow.image} took ${slow.seconds.toFixed(0)}s, more than half the ${deadline}s progress deadline`, { ...ev, pullSeconds: Math.round(slow.seconds) });
   if (pulls.length || present.length) return result('MC303', 'pass', podRef(pod), pulls.length ? `modelcar image pulled in ${pulls.map((p) => `${p.seconds.toFixed(1)}s`).join(', ')}` : 'modelcar image already present on the node', ev);
+  if (pending.length) return skip('MC303', podRef(pod), `the pull is under way (${pending[0]!.message}, ${pending[0]!.ageSeconds}s ago)`, ev);
   return skip('MC303', podRef(pod), noEventsReason(ctx, pod), ev);
 }
 
