@@ -3,10 +3,12 @@
 // JSON and as the Table `kubectl get pods -A` asks for, and kubectl itself end to end.
 // Usage: npm run bench -- lab-populate [--isvcs 1000] [--mix a=1,b=1] [--runs 20]
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { readServerInfo } from '../test/lab/cli/state.ts';
 import { up } from '../test/lab/cli/up.ts';
 import { down } from '../test/lab/cli/down.ts';
 import { labAdmin } from '../test/lab/faults/admin-client.ts';
@@ -19,13 +21,21 @@ const { values } = parseArgs({ options: { isvcs: { type: 'string', default: '100
 const RUNS = Number(values.runs);
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
+/** User plus system CPU time of a process so far (from /proc), which other load on the machine does not inflate. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const state = await mkdtemp(path.join(tmpdir(), 'bench-populate-'));
 const cache = await mkdtemp(path.join(tmpdir(), 'bench-kubecache-'));
 try {
   const kubeconfig = await up({ state });
   const admin = await labAdmin(state);
+  const serverPid = (await readServerInfo(state))!.pid;
+  const cpuBefore = cpuSeconds(serverPid);
   const result = await populate(admin, { isvcs: Number(values.isvcs), mix: parseMix(values.mix!), node: DEFAULT_SIM_NODE });
-  console.log(`populate: ${result.isvcs} InferenceServices, ${result.pods} pods in ${(result.ms / 1000).toFixed(1)} s (mix ${values.mix})`);
+  console.log(`populate: ${result.isvcs} InferenceServices, ${result.pods} pods in ${(result.ms / 1000).toFixed(1)} s, lab server CPU ${(cpuSeconds(serverPid) - cpuBefore).toFixed(1)} s (load average ${loadavg()[0]!.toFixed(1)} on this machine; mix ${values.mix})`);
 
   const sample = async (label: string, fn: () => Promise<unknown>) => {
     await fn(); // warm-up: the first list fills the JSON caches

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { labCli } from './faults/lab-cli.ts';
 import { KUBECTL, kubectl, labClient, labEnv } from './testkit.ts';
+import { until } from './until.ts';
 
 const NS = 'faults-lab';
 const POD = 'shell';
@@ -25,11 +26,7 @@ beforeAll(async () => {
   await kubectl(['create', 'namespace', NS]);
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: POD, namespace: NS }, spec: { containers: [{ name: 'shell', image: 'busybox:latest', command: ['sleep', '3600'] }] } };
   expect((await kubectl(['apply', '-f', '-'], { input: JSON.stringify(pod) })).exitCode).toBe(0);
-  const deadline = Date.now() + 90_000;
-  while ((await kubectl(['exec', '-n', NS, POD, '--', 'true'])).exitCode !== 0) {
-    if (Date.now() > deadline) throw new Error('exec never worked in the faults namespace');
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await until('exec in the faults namespace', async () => ((await kubectl(['exec', '-n', NS, POD, '--', 'true'])).exitCode === 0 ? true : undefined), 90_000, 500);
 }, 120_000);
 
 afterEach(async () => {
@@ -141,21 +138,12 @@ describe('pod faults', () => {
   it('delete a pod now: gone at once, its ReplicaSet makes a new one', async () => {
     const dep = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: NS }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { nodeSelector: { 'lab.kubectl-modelcar.dev/simulated': 'true' }, containers: [{ name: 'web', image: 'busybox:latest' }] } } } };
     expect((await kubectl(['apply', '-f', '-'], { input: JSON.stringify(dep) })).exitCode).toBe(0);
-    const podName = async () => {
-      for (let i = 0; i < 100; i++) {
-        const name = (await kubectl(['get', 'pods', '-n', NS, '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
-        if (name) return name;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error('no web pod');
-    };
+    const podName = () => until('a web pod', async () => (await kubectl(['get', 'pods', '-n', NS, '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout || undefined, 20_000, 200);
     const first = await podName();
     const r = await labCli(['fault', 'delete-pod', NS, first]);
     expect(r.exitCode).toBe(0);
     expect((await kubectl(['get', 'pod', '-n', NS, first])).stderr).toContain(`pods "${first}" not found`);
-    let next = first;
-    for (let i = 0; i < 50 && next === first; i++) { next = await podName(); await new Promise((res) => setTimeout(res, 100)); }
-    expect(next).not.toBe(first);
+    const next = await until('a new web pod', async () => { const name = await podName(); return name !== first ? name : undefined; }, 20_000, 100);
     const kill = await labCli(['fault', 'kill', NS, next, 'web']);
     expect(kill.exitCode).toBe(1);
     expect(kill.stderr).toContain('runs on simulated node sim-node-1: there is no process to kill');

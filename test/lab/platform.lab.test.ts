@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { labCli } from './faults/lab-cli.ts';
 import { kubectl } from './testkit.ts';
+import { until } from './until.ts';
 
 const SIM = { 'lab.kubectl-modelcar.dev/simulated': 'true' };
 
@@ -18,18 +19,8 @@ function deployment(ns: string, name: string, securityContext?: Record<string, u
   });
 }
 
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 const eventMessage = (ns: string, reason: string) => until(`a ${reason} event in ${ns}`, async () =>
-  (await kubectl(['get', 'events', '-n', ns, '--field-selector', `reason=${reason}`, '-o', 'jsonpath={.items[0].message}'])).stdout || undefined);
+  (await kubectl(['get', 'events', '-n', ns, '--field-selector', `reason=${reason}`, '-o', 'jsonpath={.items[0].message}'])).stdout || undefined, 20_000, 250);
 
 afterAll(async () => {
   await labCli(['fault', 'event-ttl', '3600']);
