@@ -9,7 +9,7 @@ import { patchEvidence, podRef, result, skip, type Context, type TargetView } fr
 export function exec(ctx: Context, pod: Pod, container: string, modelPath: string | null): ExecResult | undefined {
   const path = modelPath ?? DEFAULT_MODEL_PATH;
   const mine = ctx.snapshot.execs.filter((e) => e.pod === pod.metadata.name && e.namespace === pod.metadata.namespace && e.container === container);
-  return mine.find((e) => e.outcome === 'probed' && e.modelPath === path) ?? mine.find((e) => e.outcome === 'skipped') ?? mine[0];
+  return mine.find((e) => e.outcome === 'probed' && e.modelPath === path) ?? mine.find((e) => e.outcome === 'skipped');
 }
 
 const PROC_ROOT = /^\/proc\/(\d+)\/root\/models\/?$/;
