@@ -201,7 +201,7 @@ function targetView(ctx: Omit<Context, 'targets'>, ref: TargetRef): TargetView {
     const knative = revisions.length > 0 || isvc?.status?.deploymentMode === 'Serverless' || isvc?.metadata.annotations?.['serving.kserve.io/deploymentMode'] === 'Serverless';
     if (ref.pod) noPodsReason = `pod ${ref.pod} not found`;
     else if (refusals.length > 0) noPodsReason = `no pods: admission refused them (${refusals[0]!.object}: ${refusals[0]!.message})`;
-    else if (knative && (min === 0 || min === undefined)) noPodsReason = 'no pods: scaled to zero (Knative, minReplicas 0); KServe injects the modelcar at pod admission, so there is no pod spec to check until it scales up';
+    else if (knative && (min === 0 || revisions.some((r) => r.status?.actualReplicas === 0))) noPodsReason = 'no pods: scaled to zero (Knative, minReplicas 0); KServe injects the modelcar at pod admission, so there is no pod spec to check until it scales up';
     else noPodsReason = 'no pods';
   }
   return { ref, object: objectRef('inferenceservice', ref.namespace, ref.name), isvc, sources, pods, replicaSets, deployments, revisions, refusals, noPodsReason };
