@@ -313,6 +313,14 @@ describe('hints', () => {
   });
 });
 
+describe('no pods', () => {
+  it('says the service is scaled to zero instead of claiming anything about running pods', () => {
+    const s = BUILD['scaled-to-zero']!();
+    const f = buildReport(s, runChecks(s)).findings.find((x) => x.id === 'MC301')!;
+    expect(f.evidence['reason']).toMatch(/^no pods: scaled to zero \(Knative, minReplicas 0\)/);
+  });
+});
+
 describe('events', () => {
   it('never passes a check whose events are gone', () => {
     const s = BUILD['events-expired']!();
