@@ -1,5 +1,5 @@
 // Features of real clusters in the lab, through the real kubectl: OpenShift's SCC uid ranges, Pod
-// Security enforce levels, LimitRanger, event expiry and an operator that owns KServe's config.
+// Security enforce levels, LimitRanger, ResourceQuota, event expiry and an operator that owns KServe's config.
 import { afterAll, describe, expect, it } from 'vitest';
 import { labCli } from './faults/lab-cli.ts';
 import { kubectl } from './testkit.ts';
@@ -78,6 +78,19 @@ describe('LimitRanger', () => {
     expect(r.stderr.trim()).toBe('Error from server (Forbidden): error when creating "STDIN": pods "small" is forbidden: [minimum cpu usage per Container is 50m, but request is 10m, minimum memory usage per Container is 64Mi, but request is 15Mi]');
     await kubectl(['run', 'defaulted', '-n', NS, '--image', 'busybox:latest', '--overrides', JSON.stringify({ spec: { nodeSelector: SIM } })]);
     expect((await kubectl(['get', 'pod', '-n', NS, 'defaulted', '-o', 'jsonpath={.spec.containers[0].resources.requests}'])).stdout).toBe('{"cpu":"100m","memory":"128Mi"}');
+  });
+});
+
+describe('ResourceQuota', () => {
+  it('refuses a pod that would exceed the quota, naming requested, used and limited', async () => {
+    const NS = 'platform-quota';
+    await namespace(NS);
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute', namespace: NS }, spec: { hard: { 'requests.cpu': '1', pods: '10' } } };
+    expect((await kubectl(['apply', '-f', '-'], { input: JSON.stringify(quota) })).exitCode).toBe(0);
+    const pod = (name: string, cpu: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { nodeSelector: SIM, containers: [{ name: 'main', image: 'busybox:latest', resources: { requests: { cpu } } }] } });
+    expect((await kubectl(['create', '-f', '-'], { input: pod('first', '600m') })).exitCode).toBe(0);
+    const r = await kubectl(['create', '-f', '-'], { input: pod('second', '500m') });
+    expect(r.stderr.trim()).toBe('Error from server (Forbidden): error when creating "STDIN": pods "second" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=600m, limited: requests.cpu=1');
   });
 });
 
