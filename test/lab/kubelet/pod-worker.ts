@@ -305,7 +305,9 @@ export class PodWorker {
       try {
         const instance = await this.startContainer(rec, image);
         firstAttemptDone?.();
-        void this.probe(rec, instance);
+        // Torn down while this one was starting: terminate() could not see it yet.
+        if (this.signal.aborted) void instance.stop(0);
+        else void this.probe(rec, instance);
         const exit = await instance.exited;
         rec.state = { terminated: exit };
         rec.ready = false;
