@@ -145,6 +145,7 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
           from.on('error', () => resolve());
         });
       };
+      // No PTY (runc exec -t needs a console socket): with tty the streams merge, as on a terminal.
       const stdout = req.stdout;
       const stderr = req.tty ? req.stdout : req.stderr;
       const [result] = await Promise.all([child, pipeOut(child.stdout, stdout), pipeOut(child.stderr, stderr)]);
