@@ -3,8 +3,9 @@
 // cluster's failure looks like to a client.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { execa } from 'execa';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { labCli } from './faults/lab-cli.ts';
+import { canRunPods } from './kubelet/kubelet.ts';
 import { KUBECTL, kubectl, labClient, labEnv } from './testkit.ts';
 import { until } from './until.ts';
 
@@ -31,6 +32,10 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await labCli(['fault', 'clear']);
+});
+
+afterAll(async () => {
+  await kubectl(['delete', 'namespace', NS, '--wait=false']);
 });
 
 describe('API faults', () => {
@@ -121,18 +126,54 @@ describe('exec faults', () => {
 });
 
 describe('pod faults', () => {
-  it('read-only root filesystem, a full volume and a runtime without shell, at admission', async () => {
+  // What the kernel does with the changed pods needs runc; the spec changes are the API server's alone.
+  const runc = canRunPods();
+  const needsRunc = !runc.ok && !process.env.CI ? `skipped outside CI: ${runc.reason}` : undefined;
+  const createPod = async (name: string) => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { containers: [{ name: 'kserve-container', image: 'busybox:latest', command: ['sleep', '3600'] }] } };
+    expect((await kubectl(['create', '-f', '-'], { input: JSON.stringify(pod) })).exitCode).toBe(0);
+    return JSON.parse((await kubectl(['get', 'pod', '-n', NS, name, '-o', 'jsonpath={.spec}'])).stdout);
+  };
+  const running = (name: string) => until(`${name} running`, async () =>
+    (await kubectl(['get', 'pod', '-n', NS, name, '-o', 'jsonpath={.status.containerStatuses[0].state.running.startedAt}'])).stdout || undefined, 60_000, 500);
+
+  it('read-only root filesystem and a full size-limited /tmp: EROFS and ENOSPC in the container', async () => {
     await addFault(['--type', 'pod', '--change', 'readonly-rootfs', '--namespace', NS, '--name', 'victim']);
     await addFault(['--type', 'pod', '--change', 'full-volume', '--path', '/tmp', '--size-limit', '1Mi', '--namespace', NS, '--name', 'victim']);
-    await addFault(['--type', 'pod', '--change', 'no-shell', '--namespace', NS, '--name', 'victim']);
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'victim', namespace: NS }, spec: { containers: [{ name: 'kserve-container', image: 'busybox:latest', command: ['sleep', '3600'] }] } };
-    expect((await kubectl(['create', '-f', '-'], { input: JSON.stringify(pod) })).exitCode).toBe(0);
-    const spec = JSON.parse((await kubectl(['get', 'pod', '-n', NS, 'victim', '-o', 'jsonpath={.spec}'])).stdout);
+    const spec = await createPod('victim');
     expect(spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(spec.containers[0].image).toBe('lab/sklearnserver-without-shell:1.0');
     expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'lab-fault-full-volume', mountPath: '/tmp' });
     expect(spec.volumes).toContainEqual({ name: 'lab-fault-full-volume', emptyDir: { sizeLimit: '1Mi' } });
-    await kubectl(['delete', 'pod', '-n', NS, 'victim', '--grace-period=0', '--force']);
+    if (needsRunc) { console.log(needsRunc); return; }
+    await running('victim');
+    const touch = await kubectl(['exec', '-n', NS, 'victim', '--', 'touch', '/agent']);
+    expect(touch.stderr).toContain("touch: /agent: Read-only file system");
+    const fill = await kubectl(['exec', '-n', NS, 'victim', '--', 'dd', 'if=/dev/zero', 'of=/tmp/agent', 'bs=1024', 'count=2048']);
+    expect(fill.stderr).toContain("dd: error writing '/tmp/agent': No space left on device");
+    expect(fill.exitCode).toBe(1);
+  });
+
+  it('a runtime container without any shell: not even the sleep it was given can start', async () => {
+    await addFault(['--type', 'pod', '--change', 'no-shell', '--namespace', NS, '--name', 'shell-less']);
+    const spec = await createPod('shell-less');
+    expect(spec.containers[0].image).toBe('lab/sklearnserver-without-shell:1.0');
+    if (needsRunc) { console.log(needsRunc); return; }
+    const message = await until('the start error', async () => {
+      const cs = JSON.parse((await kubectl(['get', 'pod', '-n', NS, 'shell-less', '-o', 'jsonpath={.status.containerStatuses[0]}'])).stdout || '{}');
+      return (cs.state?.terminated ?? cs.lastState?.terminated)?.message as string | undefined;
+    }, 60_000, 500);
+    expect(message).toContain('exec: "sleep": executable file not found in $PATH');
+  });
+
+  it('kill a named container now: the kubelet restarts it, lastState shows exit 137', async () => {
+    if (needsRunc) { console.log(needsRunc); return; }
+    const r = await labCli(['fault', 'kill', NS, POD, 'shell']);
+    expect(r.exitCode).toBe(0);
+    const status = await until('the restart', async () => {
+      const cs = JSON.parse((await kubectl(['get', 'pod', '-n', NS, POD, '-o', 'jsonpath={.status.containerStatuses[0]}'])).stdout);
+      return cs.restartCount === 1 && cs.state.running ? cs : undefined;
+    }, 30_000, 250);
+    expect(status.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
   });
 
   it('delete a pod now: gone at once, its ReplicaSet makes a new one', async () => {
