@@ -1,5 +1,6 @@
-// exec.ts over the lab API server's WebSocket exec: stdout and stderr apart, the exit code from the
+// exec.ts over the lab API server's WebSocket exec into a container run by runc: stdout and stderr apart, the exit code from the
 // status frame, a missing command, and the pods/exec RBAC rule for a user who may not exec.
+import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from './client.ts';
@@ -21,20 +22,22 @@ async function client(context: string): Promise<KubeClient> {
   return KubeClient.connect(conn, { verbosity: 0, write: () => {} });
 }
 
-beforeAll(async () => {
-  expect(await kubectl(['create', 'namespace', ns])).toBe(0);
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: POD, namespace: ns }, spec: { nodeName: 'exec-test-node', containers: [{ name: 'kserve-container', image: 'busybox:1.36' }] } };
-  expect(await kubectl(['create', '-f', '-'], JSON.stringify(pod))).toBe(0);
-  const status = {
-    status: {
-      phase: 'Running',
-      containerStatuses: [{ name: 'kserve-container', image: 'busybox:1.36', imageID: 'x', ready: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } }],
-    },
-  };
-  expect(await kubectl(['patch', 'pod', POD, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify(status)])).toBe(0);
-}, 60_000);
+const cannot = process.geteuid?.() !== 0 ? 'not root' : !['/usr/sbin/runc', '/usr/bin/runc'].some(existsSync) ? 'runc is not installed' : '';
+if (cannot) {
+  if (process.env.CI) throw new Error(`exec lab tests cannot be skipped in CI: ${cannot}`);
+  console.log(`skipping exec lab tests: ${cannot}`);
+}
 
-describe('execInContainer against the lab', () => {
+beforeAll(async () => {
+  if (cannot) return;
+  expect(await kubectl(['create', 'namespace', ns])).toBe(0);
+  // A busybox container run by the lab's kubelet (runc); the image name is the lab catalogue's.
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: POD, namespace: ns }, spec: { containers: [{ name: 'kserve-container', image: 'busybox:latest', command: ['sleep', 'infinity'] }] } };
+  expect(await kubectl(['create', '-f', '-'], JSON.stringify(pod))).toBe(0);
+  expect(await kubectl(['wait', '-n', ns, '--for=condition=Ready', `pod/${POD}`, '--timeout=90s'])).toBe(0);
+}, 120_000);
+
+describe.skipIf(Boolean(cannot))('execInContainer against the lab', () => {
   it('keeps stdout and stderr apart and reads the exit code from the status frame', async () => {
     const c = await client('lab-admin');
     const r = await execInContainer(c, ns, POD, 'kserve-container', ['sh', '-c', 'echo out; echo err >&2; exit 3']);
