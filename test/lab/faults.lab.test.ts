@@ -35,7 +35,8 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await kubectl(['delete', 'namespace', NS, '--wait=false']);
+  // Wait for the kubelet to stop the containers, so the lab's teardown finds none running.
+  await kubectl(['delete', 'pods', '--all', '-n', NS, '--grace-period=1'], { timeoutMs: 60_000 });
 });
 
 describe('API faults', () => {

@@ -2,6 +2,7 @@
 // Security enforce levels, LimitRanger, ResourceQuota, event expiry and an operator that owns KServe's config.
 import { afterAll, describe, expect, it } from 'vitest';
 import { labCli } from './faults/lab-cli.ts';
+import { canRunPods } from './kubelet/kubelet.ts';
 import { kubectl } from './testkit.ts';
 import { until } from './until.ts';
 
@@ -104,6 +105,24 @@ describe('events expire after the TTL', () => {
     // The sweeper runs every quarter TTL, at most 10 s apart: the new TTL applies from its next run.
     await until('the events to expire', async () => ((await kubectl(['get', 'events', '-n', NS])).stderr.includes(`No resources found in ${NS} namespace.`) ? true : undefined), 20_000);
     await labCli(['fault', 'event-ttl', '3600']);
+  });
+});
+
+describe('ephemeral containers (kubectl debug --target)', () => {
+  it('run for real in the target container\'s pid namespace: ps there shows its sleep', async () => {
+    const runc = canRunPods();
+    if (!runc.ok && !process.env.CI) { console.log(`skipped outside CI: ${runc.reason}`); return; }
+    const NS = 'platform-debug';
+    await namespace(NS);
+    await kubectl(['run', 'target', '-n', NS, '--image', 'busybox:latest', '--', 'sleep', '3600']);
+    await until('target running', async () => (await kubectl(['get', 'pod', '-n', NS, 'target', '-o', 'jsonpath={.status.containerStatuses[0].state.running.startedAt}'])).stdout || undefined, 60_000, 500);
+    const debug = await kubectl(['debug', 'target', '-n', NS, '--image', 'busybox:latest', '--target', 'target', '--profile', 'general', '--', 'ps', '-o', 'pid,args']);
+    expect(debug.exitCode).toBe(0);
+    const name = (await kubectl(['get', 'pod', '-n', NS, 'target', '-o', 'jsonpath={.spec.ephemeralContainers[0].name}'])).stdout;
+    const ps = await until('the debugger\'s output', async () => (await kubectl(['logs', '-n', NS, 'target', '-c', name])).stdout || undefined, 60_000, 500);
+    expect(ps).toMatch(/^\s*1\s+sleep 3600$/m);
+    // Wait for the kubelet to stop the containers, so the lab's teardown finds none running.
+    await kubectl(['delete', 'pods', '--all', '-n', NS, '--grace-period=1'], { timeoutMs: 60_000 });
   });
 });
 
