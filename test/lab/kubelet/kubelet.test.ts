@@ -1,7 +1,7 @@
 // The kubelet against the lab's object store, with real runc containers: the facts of
 // shared/recipes/runc-pod.sh, restarts, init failures, OOM kills, pull failures, and clean shutdown.
 // Needs root, runc and busybox-static; skipped (with the reason) outside CI only.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -10,6 +10,7 @@ import { MemoryStore } from '../apiserver/store.ts';
 import type { KObject } from '../types.ts';
 import { canRunPods, memoryLimitsSupported, startKubelet, type Kubelet } from './kubelet.ts';
 import { mountsUnder } from './mounts.ts';
+import { linksNamed, POD_BRIDGE, RUN_DIR, vethPrefix } from './net.ts';
 import type { Container, ContainerStatus, Pod } from './pod-types.ts';
 import { runcList } from './runc.ts';
 import { FAULT_ANNOTATIONS } from './faults.ts';
@@ -334,7 +335,7 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
       containers: [{
         name: 'web',
         image: 'busybox:1.36',
-        command: ['sh', '-c', `mkdir -p /www && echo ok > /www/index.html && sleep 1 && exec httpd -f -p 127.0.0.1:${port} -h /www`],
+        command: ['sh', '-c', `mkdir -p /www && echo ok > /www/index.html && sleep 1 && exec httpd -f -p ${port} -h /www`],
         readinessProbe: { httpGet: { path: '/', port }, periodSeconds: 2 },
       }],
     });
@@ -342,8 +343,10 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
     expect(statusOf(pod, 'web')!.ready).toBe(false);
     const ready = await waitFor('ready', () => current(pod)?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True'));
     expect(ready).toBeDefined();
+    // The probe connects to the pod's IP (its own on the lab bridge, or 127.0.0.1 on the host network).
+    const ip = current(pod)!.status!.podIP!;
     expect(events(pod).map((e) => [e.type, e.reason, e.message])).toContainEqual([
-      'Warning', 'Unhealthy', `Readiness probe failed: Get "http://127.0.0.1:${port}/": dial tcp 127.0.0.1:${port}: connect: connection refused`,
+      'Warning', 'Unhealthy', `Readiness probe failed: Get "http://${ip}:${port}/": dial tcp ${ip}:${port}: connect: connection refused`,
     ]);
   });
 
@@ -451,13 +454,23 @@ describe.skipIf(!can.ok)('lab kubelet with runc', () => {
       shareProcessNamespace: true,
       containers: ['a', 'b', 'c'].map((name) => ({ name, image: 'busybox:1.36', command: ['sleep', 'infinity'] })),
     });
-    await waitFor('3/3 running', () => allRunning(pod));
+    const running = await waitFor('3/3 running', () => allRunning(pod));
     console.log(`create -> 3/3 Running (cached image): ${Date.now() - started} ms`);
+    const ip = running.status!.podIP!;
+    const block = /^10\.213\.(\d+)\.\d+$/.exec(ip)?.[1];
     expect((await runcList()).filter((c) => c.id.startsWith(`${prefix}-`)).length).toBeGreaterThanOrEqual(4);
     const stopping = Date.now();
     await kubelet.stop();
     console.log(`kubelet.stop() with all test pods: ${Date.now() - stopping} ms`);
     expect((await runcList()).filter((c) => c.id.startsWith(`${prefix}-`))).toEqual([]);
     expect(mountsUnder(dir)).toEqual([]);
+    // With the pod network: no veth of this kubelet's /24, its lease given back, and the bridge
+    // gone unless another lab on this machine still holds a lease.
+    if (block !== undefined) {
+      expect(linksNamed(vethPrefix(Number(block)))).toEqual([]);
+      const leases = existsSync(RUN_DIR) ? readdirSync(RUN_DIR).filter((f) => f !== 'lock') : [];
+      expect(leases).not.toContain(`block-${block}`);
+      if (!leases.length) expect(linksNamed(POD_BRIDGE)).toEqual([]);
+    }
   });
 }, 180_000);

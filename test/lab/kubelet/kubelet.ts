@@ -1,11 +1,13 @@
 // The lab's kubelet: runs the pods bound to its node as real runc containers (as root), answers exec
 // and logs for them, and keeps its Node's status fresh.
 //
-// Networking: pods share the host's network namespace (like `hostNetwork: true` pods), so podIP =
-// hostIP = 127.0.0.1. Probes and the storage-initializer's downloads from lab servers on loopback work
-// without any host network changes; the price is that two pods listening on one port clash (the
-// second one fails to bind, as two hostNetwork pods would). Each pod still gets its own pid (per
-// shareProcessNamespace), ipc and uts namespaces from its pause container.
+// Networking: each pod gets its own network namespace from its pause container, on the lab bridge
+// with an address of this kubelet's /24 (net.ts), so two pods may listen on one port, and probes
+// connect to the pod's IP. hostIP stays the node's 127.0.0.1; pods reach lab servers on the host at
+// the bridge address (POD_GATEWAY; the model HTTP server listens there). Where the bridge cannot be
+// made (no `ip`, not permitted) the reason is logged once and pods share the host's network
+// namespace as `hostNetwork: true` pods would (podIP = hostIP = 127.0.0.1; two pods listening on one
+// port clash). Each pod also gets its own pid (per shareProcessNamespace), ipc and uts namespaces.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { unmountAll } from './mounts.ts';
 import type { NodeContext } from './node-context.ts';
 import { startNodeStatus } from './node-status.ts';
 import { asPod, type Pod } from './pod-types.ts';
+import { leaseBridge, PodNetwork } from './net.ts';
 import { PodWorker } from './pod-worker.ts';
 import { runcDelete, runcExec, runcList, runcLoggedError } from './runc.ts';
 
@@ -30,6 +33,8 @@ export interface KubeletOptions {
   timeScale?: number;
   /** Prefix of runc container ids and the cgroup parent (default `lab`); unique per lab or test. */
   namePrefix?: string;
+  /** A network namespace per pod on the lab bridge (default: LAB_POD_NETWORK=1); false: the host network. */
+  podNetwork?: boolean;
 }
 
 export interface Kubelet {
@@ -76,6 +81,21 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
   // A kubelet that died leaves its containers running: the next one with the same prefix starts clean.
   await removeLeftovers(namePrefix, opts.stateDir);
   mkdirSync(join(opts.stateDir, 'pods'), { recursive: true });
+  let fallbackLogged = false;
+  const networkFailed = (reason: string) => {
+    if (!fallbackLogged) console.error(`lab kubelet: pods use the host network: ${reason}`);
+    fallbackLogged = true;
+  };
+  let network: PodNetwork | undefined;
+  if (opts.podNetwork ?? process.env['LAB_POD_NETWORK'] === '1') {
+    try {
+      const lease = await leaseBridge(namePrefix, { block: true });
+      network = new PodNetwork(lease as typeof lease & { block: number });
+      await network.removeLeftovers();
+    } catch (err) {
+      networkFailed((err as Error).message);
+    }
+  }
   const ctx: NodeContext = {
     store,
     nodeName: opts.nodeName,
@@ -84,6 +104,8 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     timeScale,
     namePrefix,
     hostIP: '127.0.0.1',
+    ...(network ? { network } : {}),
+    networkFailed,
     pauseRootfs: makePauseRootfs(join(opts.stateDir, 'pause-rootfs')),
     crashBackoff: new Backoff(timeScale),
     pullBackoff: new Backoff(timeScale),
@@ -183,6 +205,8 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     await Promise.all([...workers.values()].map((w) => w.terminate(0)));
     workers.clear();
     await removeLeftovers(namePrefix, opts.stateDir);
+    await network?.removeLeftovers();
+    await network?.release();
   };
   return { execRunner, logSource, stop: () => (stopping ??= stop()) };
 }

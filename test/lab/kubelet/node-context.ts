@@ -1,6 +1,7 @@
 // What every pod worker shares with the kubelet that runs it.
 import type { ImageStore, LabStore } from '../types.ts';
 import type { Backoff } from './backoff.ts';
+import type { PodNetwork } from './net.ts';
 
 export interface NodeContext {
   store: LabStore;
@@ -11,8 +12,12 @@ export interface NodeContext {
   timeScale: number;
   /** Prefix of every runc container id and the cgroup parent this kubelet creates. */
   namePrefix: string;
-  /** The node's address; pods share the host network, so it is every pod's IP too. */
+  /** The node's address; the pod IP too of pods on the host network. */
   hostIP: string;
+  /** The pod network (a netns per pod on the lab bridge); undefined: pods share the host network. */
+  network?: PodNetwork;
+  /** Called when a pod's network cannot be set up: it runs on the host network (the reason is logged once). */
+  networkFailed(reason: string): void;
   /** A read-only busybox root for pause containers. */
   pauseRootfs: string;
   crashBackoff: Backoff;

@@ -52,6 +52,13 @@ function nofileLimit(): number {
   }
 }
 
+/** An OCI hook: runc runs `path` with `args`, the container's state JSON on stdin. */
+export interface OciHook {
+  path: string;
+  args: string[];
+  timeout?: number;
+}
+
 export interface ContainerConfigInput {
   rootfs: string;
   readonlyRootfs: boolean;
@@ -68,6 +75,8 @@ export interface ContainerConfigInput {
   cgroupsPath: string;
   memoryLimitBytes?: number;
   cpuMillis?: number;
+  /** createRuntime hooks: run in the host's namespaces once the container's exist (the pod network). */
+  createRuntimeHooks?: OciHook[];
 }
 
 export function containerConfig(input: ContainerConfigInput): Record<string, unknown> {
@@ -91,6 +100,7 @@ export function containerConfig(input: ContainerConfigInput): Record<string, unk
     root: { path: input.rootfs, readonly: input.readonlyRootfs },
     ...(input.hostname ? { hostname: input.hostname } : {}),
     mounts: [...DEFAULT_MOUNTS, ...input.mounts],
+    ...(input.createRuntimeHooks?.length ? { hooks: { createRuntime: input.createRuntimeHooks } } : {}),
     linux: {
       namespaces: input.namespaces,
       resources,

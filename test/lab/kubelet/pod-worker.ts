@@ -15,6 +15,7 @@ import { containerFaults } from './faults.ts';
 import { imageIDFor, normalizeImageRef } from './image-names.ts';
 import { unmountAll } from './mounts.ts';
 import { sleep, type NodeContext } from './node-context.ts';
+import { podNetworkHook, type PodAddress } from './net.ts';
 import { capabilitiesFor, type OciMount, type OciNamespace } from './oci-spec.ts';
 import { apiTimeNow, podDescription, type Container, type ContainerStateTerminated, type Pod } from './pod-types.ts';
 import { runProbe } from './probes.ts';
@@ -60,6 +61,9 @@ export class PodWorker {
   private sandbox?: Instance;
   private sandboxReady = false;
   private sandboxStarted?: Promise<void>;
+  /** The pod's place on the lab bridge; undefined while none, or on the host network. */
+  private address?: PodAddress;
+  private addressFreed = false;
   private readonly startTime = apiTimeNow();
   private volumes = new Map<string, PreparedVolume>();
   private statusChain: Promise<void> = Promise.resolve();
@@ -134,7 +138,7 @@ export class PodWorker {
         startTime: this.startTime,
         sandboxReady: this.sandboxReady,
         hostIP: this.ctx.hostIP,
-        podIP: this.sandboxReady || this.sandbox ? this.ctx.hostIP : undefined,
+        podIP: this.sandboxReady || this.sandbox ? this.podIP : undefined,
       });
       try {
         await store.updateStatus('pods', { ...current, status } as KObject);
@@ -209,7 +213,7 @@ export class PodWorker {
       'fe00::0\tip6-mcastprefix',
       'fe00::1\tip6-allnodes',
       'fe00::2\tip6-allrouters',
-      `${this.ctx.hostIP}\t${this.hostname()}`,
+      `${this.podIP}\t${this.hostname()}`,
       '',
     ].join('\n'));
     writeFileSync(join(etc, 'hostname'), `${this.hostname()}\n`);
@@ -221,9 +225,34 @@ export class PodWorker {
     return `/${this.ctx.namePrefix}/pod${this.uid}`;
   }
 
-  /** The pause container: uid 65535, owns the pod's pid, ipc and uts namespaces. */
+  /** The pod's IP: its own on the bridge, or the node's on the host network. */
+  private get podIP(): string {
+    return this.address?.ip ?? this.ctx.hostIP;
+  }
+
+  /** The pause container: uid 65535, owns the pod's pid, ipc, uts and (with the pod network)
+   *  network namespaces. A createRuntime hook puts the new netns on the bridge before the pause
+   *  process runs, as the CRI runs CNI before the sandbox counts as ready. If that fails the pod
+   *  runs on the host network, as every pod did before the pod network. */
   private async startSandbox(): Promise<void> {
-    this.sandbox = await startInstance({
+    const network = this.ctx.network;
+    this.address = network?.allocate();
+    if (network && !this.address) this.ctx.networkFailed(`no address left in 10.213.${network.block}.0/24`);
+    try {
+      this.sandbox = await this.startPause();
+    } catch (err) {
+      if (!this.address || !(err instanceof StartError) || this.signal.aborted) throw err;
+      this.ctx.networkFailed(err.message);
+      this.releaseAddress();
+      this.address = undefined;
+      this.sandbox = await this.startPause();
+    }
+    this.sandboxReady = true;
+  }
+
+  private startPause(): Promise<Instance> {
+    const addr = this.address;
+    return startInstance({
       imageRootfs: this.ctx.pauseRootfs,
       dir: join(this.dir, 'sandbox'),
       logPath: join(this.dir, 'sandbox.log'),
@@ -238,15 +267,23 @@ export class PodWorker {
       hostname: this.hostname(),
       capabilities: [],
       noNewPrivileges: true,
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, ...(addr ? [{ type: 'network' as const }] : [])],
       mounts: [],
+      ...(addr ? { createRuntimeHooks: [podNetworkHook(addr)] } : {}),
     });
-    this.sandboxReady = true;
+  }
+
+  /** Gives the pod's address back once its sandbox is gone (the veth pair went with the netns);
+   *  the status keeps showing it, as the kubelet's does for a finished pod. */
+  private releaseAddress(): void {
+    if (this.address && !this.addressFreed) this.ctx.network?.free(this.address);
+    this.addressFreed = true;
   }
 
   private async stopSandbox(): Promise<void> {
     this.sandboxReady = false;
     await this.sandbox?.stop(0);
+    this.releaseAddress();
     await this.publish();
   }
 
@@ -443,19 +480,21 @@ export class PodWorker {
   }
 
   private namespacesFor(rec: ContainerRecord, pausePid: number): OciNamespace[] {
-    const shared = (type: 'ipc' | 'uts' | 'pid') => ({ type, path: `/proc/${pausePid}/ns/${type}` });
+    const shared = (type: 'ipc' | 'uts' | 'pid' | 'network') => ({ type, path: `/proc/${pausePid}/ns/${type === 'network' ? 'net' : type}` });
     let pid: OciNamespace = this.pod.spec.shareProcessNamespace ? shared('pid') : { type: 'pid' };
     if (rec.kind === 'ephemeral' && rec.spec.targetContainerName) {
       const target = this.containers.find((c) => c.spec.name === rec.spec.targetContainerName)?.instance;
       if (target?.running) pid = { type: 'pid', path: `/proc/${target.pid}/ns/pid` };
     }
-    return [pid, shared('ipc'), shared('uts'), { type: 'mount' }];
+    return [pid, shared('ipc'), shared('uts'), ...(this.address ? [shared('network')] : []), { type: 'mount' }];
   }
 
   private async startContainer(rec: ContainerRecord, image: PulledImage): Promise<Instance> {
     const c = rec.spec;
     const podSc = this.pod.spec.securityContext;
-    const specEnv = specEnvironment(this.ctx.store, this.pod, c, this.ctx.allocatable);
+    // status.podIP for the downward API: the sandbox's address, known once its start has begun.
+    const envPod = this.sandboxStarted ? { ...this.pod, status: { ...this.pod.status, podIP: this.podIP, podIPs: [{ ip: this.podIP }] } } : this.pod;
+    const specEnv = specEnvironment(this.ctx.store, envPod, c, this.ctx.allocatable);
     let user;
     try {
       user = resolveUser(c.securityContext, podSc, image.config.user, image.rootfs);
@@ -539,7 +578,7 @@ export class PodWorker {
       let successes = 0;
       let failures = 0;
       while (instance.running && !this.signal.aborted) {
-        const result = await runProbe(probe, c, this.ctx.hostIP, (argv, timeoutMs) => this.execCapture(instance, argv, timeoutMs));
+        const result = await runProbe(probe, c, this.podIP, (argv, timeoutMs) => this.execCapture(instance, argv, timeoutMs));
         if (!instance.running || this.signal.aborted) return;
         if (result.ok) {
           successes++;
@@ -603,6 +642,7 @@ export class PodWorker {
       await this.sandboxStarted?.catch(() => undefined);
       this.sandboxReady = false;
       await this.sandbox?.stop(0);
+      this.releaseAddress();
       await this.publish();
       await unmountAll(this.dir);
     })();
