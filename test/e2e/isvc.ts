@@ -74,3 +74,26 @@ export async function containerStatus(k: Kubectl, ns: string, pod: string, conta
   const p = await getJson(k, ['pod', '-n', ns, pod]);
   return [...(p?.status?.containerStatuses ?? []), ...(p?.status?.initContainerStatuses ?? [])].find((c: any) => c.name === container);
 }
+
+/** The container's latest finished run: state.terminated if it is down now, else lastState.terminated. */
+export function lastTermination(status: any): { reason: string; exitCode: number } | undefined {
+  return status?.state?.terminated ?? status?.lastState?.terminated;
+}
+
+/** Waits until the container has finished a run, then returns that run's termination and logs. */
+export async function finishedRun(k: Kubectl, ns: string, pod: string, container: string, timeoutMs = 90_000): Promise<{ terminated: { reason: string; exitCode: number }; logs: string }> {
+  const status = await until(`a finished run of ${container} in ${pod}`, async () => {
+    const cs = await containerStatus(k, ns, pod, container);
+    return lastTermination(cs) ? cs : undefined;
+  }, timeoutMs, 250);
+  // The kubelet may already be starting the next run: take the logs of whichever run has some.
+  const runs = status.state?.terminated ? [[], ['--previous']] : [['--previous'], []];
+  const logs = await until(`logs of ${container} in ${pod}`, async () => {
+    for (const run of runs) {
+      const r = await k(['logs', '-n', ns, pod, '-c', container, ...run]);
+      if (r.exitCode === 0 && r.stdout) return r.stdout;
+    }
+    return undefined;
+  }, 30_000, 250);
+  return { terminated: lastTermination(status)!, logs };
+}

@@ -2,19 +2,18 @@
 // real kubectl: the enable script, a model image built from its Dockerfile, its InferenceService
 // at 3/3 Running with the link over /proc, and a sibling InferenceService on the storage-initializer
 // path (an http:// URI served by the lab's model HTTP server, really downloaded).
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { SKLEARN_MODEL_FILE, deterministicBytes } from '../lab/images/catalog.ts';
 import { startModelHttpServer, type ModelHttpServer } from '../lab/images/model-http-server.ts';
-import { REPO_ROOT } from '../lab/cli/state.ts';
 import { until } from '../lab/until.ts';
 import { bash, containerStatus, deleteIsvcs, getJson, predictorPod, waitIsvcReady, waitPodReady } from './isvc.ts';
+import { buildModelImage } from './model-images.ts';
 import { labSession, podsCanRun, type LabSession } from './lab-env.ts';
-import { ENABLE_MODELCARS_SCRIPT, SEED_DOCKERFILE, SEED_ISVC, SEED_ISVC_NAME, SEED_NAMESPACE, UNDER_THE_COVERS_SCRIPT, seedSibling } from './seed.ts';
+import { ENABLE_MODELCARS_SCRIPT, SEED_ISVC, SEED_ISVC_NAME, SEED_NAMESPACE, UNDER_THE_COVERS_SCRIPT, seedSibling } from './seed.ts';
 
 const enabled = podsCanRun('the seed walkthrough');
 const NS = SEED_NAMESPACE;
@@ -52,14 +51,9 @@ describe.skipIf(!enabled)('the seed walkthrough, verbatim, through the real kube
   }, 120_000);
 
   it('builds and pushes a model image from the seed Dockerfile with `lab image build`', async () => {
-    const context = await mkdtemp(join(tmpdir(), 'seed-image-'));
-    await mkdir(join(context, 'data'));
-    await writeFile(join(context, 'Dockerfile'), SEED_DOCKERFILE);
-    await writeFile(join(context, 'data', 'model.joblib'), deterministicBytes('my-model', MY_MODEL_SIZE));
-    const r = await execa('npm', ['run', '-s', 'lab', '--', 'image', 'build', '--state', inject('labStateDir'), '-t', 'myuser/mymodel:1.0', context],
-      { cwd: REPO_ROOT, env: { PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env['PATH']}` }, reject: false, timeout: 120_000 });
-    expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(String(r.stdout)).toMatch(/^docker\.io\/myuser\/mymodel:1\.0@sha256:[0-9a-f]{64}$/);
+    const r = await buildModelImage(inject('labStateDir'), 'myuser/mymodel:1.0', { modelSize: MY_MODEL_SIZE });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^docker\.io\/myuser\/mymodel:1\.0@sha256:[0-9a-f]{64}$/);
   }, 150_000);
 
   it('serves the seed InferenceService: 3/3 Running, shareProcessNamespace, models -> /proc/<pid>/root/models', async () => {
