@@ -1,0 +1,91 @@
+// Benchmark for issue 4: in a lab of its own (KServe v0.20.0, Knative mode), the time from
+// `kubectl apply` of the seed's InferenceService to its pod at 3/3 Running (target under 3 s here),
+// and from `kubectl apply` to Ready for a storage-initializer sibling (http:// model of 1 MB and of
+// 200 MB, downloaded from the lab's model HTTP server). Medians over --runs runs; the first seed run
+// pulls the model image onto the node, the others find it there (IfNotPresent).
+// Usage: npm run bench -- seed-startup [--runs 3]
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { deterministicBytes } from '../test/lab/images/catalog.ts';
+import { startModelHttpServer } from '../test/lab/images/model-http-server.ts';
+import { containerStatus, deleteIsvcs, predictorPod, waitIsvcReady, waitPodReady, type Kubectl } from '../test/e2e/isvc.ts';
+import { startOwnLab } from '../test/e2e/own-lab.ts';
+import { SEED_ISVC, SEED_ISVC_NAME, SEED_NAMESPACE, seedSibling } from '../test/e2e/seed.ts';
+import { fmt, median, timed } from './stats.ts';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const RUNS = Number(values.runs);
+const NS = SEED_NAMESPACE;
+
+function printMachine(): void {
+  const cpus = os.cpus();
+  console.log(`machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
+    `Linux ${os.release()}, Node ${process.versions.node}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+async function must(k: Kubectl, args: string[], input?: string): Promise<void> {
+  const r = await k(args, { input });
+  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** apply -> the first pod Ready (all containers running and ready: 3/3 Running), and how often the
+ *  runtime restarted on the way (it fails when it starts before modelcar made the link). */
+async function seedRun(k: Kubectl): Promise<[number, number]> {
+  const [ms, pod] = await timed(async () => {
+    await must(k, ['apply', '-n', NS, '-f', '-'], SEED_ISVC);
+    const pod = (await predictorPod(k, NS, SEED_ISVC_NAME)).metadata.name as string;
+    const r = await waitPodReady(k, NS, pod, 120);
+    if (r.exitCode !== 0) throw new Error(`pod ${pod} not Ready: ${r.stderr}`);
+    return pod;
+  });
+  const restarts = (await containerStatus(k, NS, pod, 'kserve-container'))?.restartCount as number;
+  await deleteIsvcs(k, NS, [SEED_ISVC_NAME]);
+  return [ms, restarts];
+}
+
+/** apply -> InferenceService Ready, the model downloaded by the storage-initializer first. */
+async function httpRun(k: Kubectl, name: string, uri: string): Promise<number> {
+  const [ms] = await timed(async () => {
+    await must(k, ['apply', '-n', NS, '-f', '-'], seedSibling(name, uri));
+    const r = await waitIsvcReady(k, NS, name, 300);
+    if (r.exitCode !== 0) throw new Error(`${name} not Ready: ${r.stderr}`);
+  });
+  await deleteIsvcs(k, NS, [name]);
+  return ms;
+}
+
+function report(what: string, samples: number[]): void {
+  console.log(`${what.padEnd(52)} median ${fmt(median(samples)).padStart(9)}   runs: ${samples.map(fmt).join(', ')}`);
+}
+
+printMachine();
+const lab = await startOwnLab({});
+const modelDir = await mkdtemp(path.join(os.tmpdir(), 'bench-models-'));
+const server = await startModelHttpServer(modelDir);
+try {
+  const seed: number[] = [];
+  const restarts: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const [ms, n] = await seedRun(lab.kubectl);
+    seed.push(ms);
+    restarts.push(n);
+  }
+  report('seed oci:// apply -> 3/3 Running', seed);
+  console.log(`  kserve-container restarts per run (startup race): ${restarts.join(', ')}`);
+  console.log(`  target < 3 s: ${median(seed) < 3000 ? 'met' : 'NOT met'} (median)`);
+  for (const mb of [1, 200]) {
+    const dir = path.join(modelDir, `${mb}mb`);
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'model.joblib'), deterministicBytes(`bench-${mb}`, mb * 2 ** 20));
+    const samples: number[] = [];
+    for (let r = 0; r < RUNS; r++) samples.push(await httpRun(lab.kubectl, `sklearn-iris-http-${mb}mb`, `${server.url}/${mb}mb/model.joblib`));
+    report(`http:// ${mb} MB storage-initializer apply -> Ready`, samples);
+  }
+} finally {
+  await server.stop();
+  await lab.down();
+  await rm(modelDir, { recursive: true, force: true });
+  await rm(lab.state, { recursive: true, force: true });
+}
