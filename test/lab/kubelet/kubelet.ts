@@ -33,7 +33,7 @@ export interface KubeletOptions {
   timeScale?: number;
   /** Prefix of runc container ids and the cgroup parent (default `lab`); unique per lab or test. */
   namePrefix?: string;
-  /** A network namespace per pod on the lab bridge (default: LAB_POD_NETWORK=1); false: the host network. */
+  /** A network namespace per pod on the lab bridge (the default; LAB_POD_NETWORK=0 turns it off); false: the host network. */
   podNetwork?: boolean;
 }
 
@@ -87,7 +87,7 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     fallbackLogged = true;
   };
   let network: PodNetwork | undefined;
-  if (opts.podNetwork ?? process.env['LAB_POD_NETWORK'] === '1') {
+  if (opts.podNetwork ?? process.env['LAB_POD_NETWORK'] !== '0') {
     try {
       const lease = await leaseBridge(namePrefix, { block: true });
       network = new PodNetwork(lease as typeof lease & { block: number });

@@ -1,5 +1,6 @@
-// Readiness and liveness probes with the kubelet's result messages. Pods share the host's network
-// (see kubelet.ts), so HTTP and TCP probes connect to 127.0.0.1 directly.
+// Readiness and liveness probes with the kubelet's result messages. HTTP and TCP probes connect
+// from the host to the pod's IP (its own on the lab bridge, or 127.0.0.1 on the host network; see
+// kubelet.ts), or to the probe's `host`.
 import { connect } from 'node:net';
 import type { Container, Probe } from './pod-types.ts';
 

@@ -77,10 +77,14 @@ export async function runcDelete(id: string): Promise<void> {
   await execa(RUNC, ['delete', '--force', id], { reject: false });
 }
 
+/** Every runc container on this host. `runc list` fails now and then while another container is
+ *  being deleted (its state directory goes mid-read; several labs may run here): tried again. */
 export async function runcList(): Promise<RuncState[]> {
-  const r = await execa(RUNC, ['list', '--format', 'json'], { reject: false });
-  if (r.exitCode !== 0 || !r.stdout.trim()) return [];
-  return (JSON.parse(r.stdout) as RuncState[] | null) ?? [];
+  for (let attempt = 1; ; attempt++) {
+    const r = await execa(RUNC, ['list', '--format', 'json'], { reject: false });
+    if (r.exitCode === 0) return r.stdout.trim() ? ((JSON.parse(r.stdout) as RuncState[] | null) ?? []) : [];
+    if (attempt === 3) return [];
+  }
 }
 
 /** `runc exec` with the container's own process settings (user, env, cwd, capabilities), as CRI exec does. */
