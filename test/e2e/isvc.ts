@@ -97,3 +97,12 @@ export async function finishedRun(k: Kubectl, ns: string, pod: string, container
   }, 30_000, 250);
   return { terminated: lastTermination(status)!, logs };
 }
+
+/** The modelcar's link as it sees it (`readlink /mnt/models` in the modelcar), once the modelcar has made it:
+ *  the kubelet starts containers in order, so the runtime may have failed before the modelcar started. */
+export async function modelcarLink(k: Kubectl, ns: string, pod: string, timeoutMs = 60_000): Promise<string> {
+  return until(`the modelcar's link in ${pod}`, async () => {
+    const r = await k(['exec', '-n', ns, pod, '-c', 'modelcar', '--', 'readlink', '/mnt/models']);
+    return /^\/proc\/\d+\/root\/models$/.test(r.stdout) ? r.stdout : undefined;
+  }, timeoutMs, 250);
+}

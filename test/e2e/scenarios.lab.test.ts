@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { memoryLimitsSupported } from '../lab/kubelet/kubelet.ts';
 import { until } from '../lab/until.ts';
 import { labAdmin } from '../lab/faults/admin-client.ts';
-import { bash, containerStatus, deleteIsvcs, eventsOf, finishedRun, getJson, lastTermination, predictorPod, waitPodReady, type Kubectl } from './isvc.ts';
+import { bash, containerStatus, deleteIsvcs, eventsOf, finishedRun, getJson, lastTermination, modelcarLink, predictorPod, waitPodReady, type Kubectl } from './isvc.ts';
 import { editStorageInitializer, without } from './kserve-config.ts';
 import { labSession, podsCanRun, type LabSession } from './lab-env.ts';
 import { HUNGRY_MODELCAR_RUN, SLOW_LINK_RUN, buildModelImage } from './model-images.ts';
@@ -54,9 +54,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       // KServe's Storage.download checks os.path.exists, which is False when the kernel refuses the path.
       expect(run.logs).toContain(`Exception: ${NO_MODEL_DIR}`);
       // The link is there and points at the modelcar, which runs as root.
-      const link = await s.kubectl(['exec', '-n', NS, pod, '-c', 'modelcar', '--', 'readlink', '/mnt/models']);
-      const pid = /^\/proc\/(\d+)\/root\/models$/.exec(link.stdout)?.[1];
-      expect(pid, link.stdout + link.stderr).toBeDefined();
+      const pid = /^\/proc\/(\d+)\//.exec(await modelcarLink(s.kubectl, NS, pod))![1];
       const uids = await s.kubectl(['exec', '-n', NS, pod, '-c', 'modelcar', '--', 'sh', '-c', `grep ^Uid: /proc/${pid}/status`]);
       expect(uids.stdout).toMatch(/^Uid:\s+0\s+0\s+0\s+0$/);
       // Any other uid in the pod is refused by the kernel; the same uid (root) is let through.
@@ -211,8 +209,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       expect(run.terminated.exitCode).toBe(1);
       expect(run.logs).toContain(`Exception: ${NO_MODEL_DIR}`);
       // In its own pid namespace the modelcar's shell was pid 1: the link names the runtime's own pid 1 there.
-      const link = await s.kubectl(['exec', '-n', NS, pod, '-c', 'modelcar', '--', 'readlink', '/mnt/models']);
-      expect(link.stdout).toBe('/proc/1/root/models');
+      expect(await modelcarLink(s.kubectl, NS, pod)).toBe('/proc/1/root/models');
       const own = await s.kubectl(['exec', '-n', NS, pod, '-c', 'modelcar', '--', 'ls', '/mnt/models/']);
       expect(own.stdout).toBe('model.joblib');
     } finally {
