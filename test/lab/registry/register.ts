@@ -1,9 +1,11 @@
 // The registries' one-line registration in the lab's composition root (server.ts main), before the
 // kubelet's: starts both registries, records them in DIR/registry.json, seeds the lab's images and
 // stops the registries when the lab shuts down.
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { cp, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { execaSync } from 'execa';
-import { seedImages } from '../images/seed.ts';
+import { prepareImages, seedImages } from '../images/seed.ts';
 import { startLabRegistries, type RegistryInfo } from './lab-registries.ts';
 
 export interface RegistryHost {
@@ -19,9 +21,35 @@ export async function registerRegistries(lab: RegistryHost, opts: { stateDir: st
     console.error(`lab: no image registry (${missing[0]} missing: install the Debian package ${missing[1]})`);
     return undefined;
   }
+  const cacheDir = opts.cacheDir ?? join(opts.stateDir, 'cache', 'images');
+  // A new state dir starts from a copy of the registries' storage as seeded before from this build
+  // of the images (blobs are content-addressed, so a copy is as good as a push), instead of pushing
+  // every image again: that push dominated a cold `lab up`.
+  const seeded = join(dirname((await prepareImages(cacheDir)).layout), 'registry-storage');
+  const fresh = REGISTRY_DIRS.every((d) => !existsSync(join(opts.stateDir, d, 'data')));
+  if (fresh && existsSync(seeded)) {
+    await Promise.all(REGISTRY_DIRS.map((d) => cp(join(seeded, d), join(opts.stateDir, d, 'data'), { recursive: true })));
+  }
   const registries = await startLabRegistries(opts.stateDir);
   lab.onShutdown(() => registries.stop());
-  const seed = await seedImages(registries, opts.cacheDir ?? join(opts.stateDir, 'cache', 'images'));
+  const seed = await seedImages(registries, cacheDir);
+  if (seed.pushed.length > 0 && !existsSync(seeded)) await keepSeededStorage(opts.stateDir, seeded);
   console.error(`lab: registries ${registries.host} and ${registries.privateHost} (private); images seeded in ${seed.durationMs} ms${seed.built ? ' (built)' : ''}, ${seed.pushed.length} pushed`);
   return { host: registries.host, privateHost: registries.privateHost, privateCredentials: registries.privateCredentials };
+}
+
+/** The storage directories of the two registries under a lab's state dir (see lab-registries.ts). */
+const REGISTRY_DIRS = ['registry', 'registry-private'];
+
+/** Copies the just-seeded storage next to the image build; concurrent labs may race, the first wins. */
+async function keepSeededStorage(stateDir: string, seeded: string): Promise<void> {
+  const tmp = `${seeded}.tmp-${process.pid}`;
+  try {
+    await Promise.all(REGISTRY_DIRS.map((d) => cp(join(stateDir, d, 'data'), join(tmp, d), { recursive: true })));
+    await rename(tmp, seeded);
+  } catch {
+    // another lab kept its copy first, or the copy failed: the next lab pushes again
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
