@@ -1,7 +1,7 @@
 // Test support: the lab's registries in a temporary directory, seeded from the shared image cache
 // (.lab/cache/images, so only the first run on a machine builds). Needs root and Debian's packages;
 // tests skip outside CI only, printing why.
-import { execaSync } from 'execa';
+import { commandOnPath } from '../host.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ const COMMANDS = { 'docker-registry': 'docker-registry', skopeo: 'skopeo', umoci
 export function canRunImageTests(): { ok: true } | { ok: false; reason: string } {
   if (process.getuid?.() !== 0) return { ok: false, reason: 'not root (umoci keeps file ownership, chroot and runc need root)' };
   for (const [command, pkg] of Object.entries(COMMANDS)) {
-    if (execaSync('sh', ['-c', `command -v ${command}`], { reject: false }).exitCode !== 0) return { ok: false, reason: `${command} missing (Debian package ${pkg})` };
+    if (!commandOnPath(command)) return { ok: false, reason: `${command} missing (Debian package ${pkg})` };
   }
   return { ok: true };
 }

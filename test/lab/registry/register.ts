@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { cp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { execaSync } from 'execa';
+import { commandOnPath } from '../host.ts';
 import { prepareImages, seedImages } from '../images/seed.ts';
 import { startLabRegistries, type RegistryInfo } from './lab-registries.ts';
 
@@ -16,7 +16,7 @@ const NEEDED = { 'docker-registry': 'docker-registry', skopeo: 'skopeo', umoci: 
 
 /** `cacheDir` keeps the built images across labs (`lab image prepare` fills it ahead of time). */
 export async function registerRegistries(lab: RegistryHost, opts: { stateDir: string; cacheDir?: string }): Promise<RegistryInfo | undefined> {
-  const missing = Object.entries(NEEDED).find(([command]) => execaSync('sh', ['-c', `command -v ${command}`], { reject: false }).exitCode !== 0);
+  const missing = Object.entries(NEEDED).find(([command]) => !commandOnPath(command));
   if (missing) {
     console.error(`lab: no image registry (${missing[0]} missing: install the Debian package ${missing[1]})`);
     return undefined;
