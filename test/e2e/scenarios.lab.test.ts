@@ -194,6 +194,8 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
           metadata: { labels },
           spec: {
             shareProcessNamespace: false,
+            // pid 1 of its own namespace, the modelcar's shell ignores SIGTERM: do not wait 30 s for it at cleanup.
+            terminationGracePeriodSeconds: 2,
             volumes: template.spec.volumes.filter((v: any) => !saVolume(v)),
             initContainers: template.spec.initContainers.map(strip),
             containers: template.spec.containers.map(strip),
