@@ -154,6 +154,22 @@ describe('pod faults', () => {
     expect(fill.exitCode).toBe(1);
   });
 
+  it('/tmp mounted noexec: a binary copied there cannot run', async () => {
+    await addFault(['--type', 'pod', '--change', 'noexec-tmp', '--namespace', NS, '--name', 'noexec']);
+    await createPod('noexec');
+    const annotations = JSON.parse((await kubectl(['get', 'pod', '-n', NS, 'noexec', '-o', 'jsonpath={.metadata.annotations}'])).stdout);
+    expect(annotations['lab.kubectl-modelcar.dev/fault-noexec-tmp']).toBe('kserve-container');
+    if (needsRunc) { console.log(needsRunc); return; }
+    await running('noexec');
+    // busybox picks its applet from its name, so the copy is called `true`.
+    const run = await kubectl(['exec', '-n', NS, 'noexec', '--', 'sh', '-c', 'cp /bin/busybox /tmp/true && /tmp/true']);
+    expect(run.stderr).toContain('/tmp/true: Permission denied');
+    expect(run.stderr).toContain('command terminated with exit code 126');
+    // The same binary runs from a directory that is not noexec: the refusal is the mount's, not the file's.
+    const elsewhere = await kubectl(['exec', '-n', NS, 'noexec', '--', 'sh', '-c', 'cp /bin/busybox /true && /true']);
+    expect(elsewhere.exitCode).toBe(0);
+  });
+
   it('a runtime container without any shell: not even the sleep it was given can start', async () => {
     await addFault(['--type', 'pod', '--change', 'no-shell', '--namespace', NS, '--name', 'shell-less']);
     const spec = await createPod('shell-less');

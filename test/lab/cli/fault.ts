@@ -2,7 +2,7 @@
 // switchboard through its admin endpoint (/lab/faults, /lab/actions).
 //   add --type status --code 429|500|503 [--retry-after S] | --type latency --ms N | --type reset
 //       | --type watch-close --after-seconds S | --type exec-drop --direction stdin|stdout --after-bytes N
-//       | --type exec-hang | --type pod --change readonly-rootfs|full-volume|no-shell [--container C --path P --size-limit Q]
+//       | --type exec-hang | --type pod --change readonly-rootfs|full-volume|no-shell|noexec-tmp [--container C --path P --size-limit Q]
 //     scope: [--verb V] [--resource R] [--namespace NS] [--name N] [--user U]
 //     schedule: [--seed N] [--probability P] [--skip N] [--count N]
 //   list | clear [ID] | kill NS POD CONTAINER | delete-pod NS POD | token USER TTL_SECONDS

@@ -3,8 +3,10 @@
 //   readonly-rootfs: securityContext.readOnlyRootFilesystem on the container(s): writes give EROFS.
 //   full-volume:     a size-limited emptyDir (tmpfs, default 1Mi) at `path` (default /tmp): ENOSPC.
 //   no-shell:        the container's image becomes one without sh or ls (distroless-like).
+//   noexec-tmp:      /tmp is a tmpfs mounted noexec (the kubelet's fault annotation): copied binaries cannot run.
 // Pods made by controllers are created by the lab's system user: scope them by namespace or name.
 import { LAB_IMAGES } from '../images/catalog.ts';
+import { FAULT_ANNOTATIONS } from '../kubelet/faults.ts';
 import type { Container, Pod } from '../kubelet/pod-types.ts';
 import type { AdmissionPlugin, KObject } from '../types.ts';
 import { switchboardOf, type FaultAction } from './switchboard.ts';
@@ -33,6 +35,11 @@ function applyChange(pod: Pod, f: Extract<FaultAction, { type: 'pod' }>): void {
     if (f.change === 'readonly-rootfs') c.securityContext = { ...c.securityContext, readOnlyRootFilesystem: true };
     if (f.change === 'no-shell') c.image = LAB_IMAGES.sklearnServerWithoutShell;
     if (f.change === 'full-volume') mountFullVolume(pod, c, f.path ?? '/tmp', f.sizeLimit ?? '1Mi');
+  }
+  if (f.change === 'noexec-tmp') {
+    const key = FAULT_ANNOTATIONS.noexecTmp;
+    const names = new Set([...(pod.metadata.annotations?.[key] ?? '').split(',').filter(Boolean), ...targets.map((c) => c.name)]);
+    pod.metadata.annotations = { ...pod.metadata.annotations, [key]: [...names].join(',') };
   }
 }
 

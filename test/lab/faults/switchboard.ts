@@ -16,7 +16,7 @@ export type FaultAction =
   /** The exec command never finishes: no status frame, the socket stays open. */
   | { type: 'exec-hang' }
   /** New pods matching the scope are changed at admission (see pod-faults.ts). */
-  | { type: 'pod'; change: 'readonly-rootfs' | 'full-volume' | 'no-shell'; container?: string; path?: string; sizeLimit?: string };
+  | { type: 'pod'; change: 'readonly-rootfs' | 'full-volume' | 'no-shell' | 'noexec-tmp'; container?: string; path?: string; sizeLimit?: string };
 
 export interface FaultScope {
   verb?: string;
@@ -67,7 +67,7 @@ const VALID: Record<FaultAction['type'], (a: FaultAction) => boolean> = {
   'watch-close': (a) => a.type === 'watch-close' && a.afterSeconds >= 0,
   'exec-drop': (a) => a.type === 'exec-drop' && ['stdin', 'stdout'].includes(a.direction) && a.afterBytes >= 0,
   'exec-hang': () => true,
-  pod: (a) => a.type === 'pod' && ['readonly-rootfs', 'full-volume', 'no-shell'].includes(a.change),
+  pod: (a) => a.type === 'pod' && ['readonly-rootfs', 'full-volume', 'no-shell', 'noexec-tmp'].includes(a.change),
 };
 
 export class FaultSwitchboard {
