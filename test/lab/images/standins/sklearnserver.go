@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // sklearnServer stands in for `python -m sklearnserver` of kserve/sklearnserver: it loads the one
@@ -21,6 +23,9 @@ func sklearnServer(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: __main__.py [-h] --model_dir MODEL_DIR\n__main__.py: error: the following arguments are required: --model_dir")
 		return 2
 	}
+	// The real server spends seconds importing kserve, sklearn and numpy before model.load() looks at
+	// --model_dir; a stand-in that looked at once would lose nearly every race with the modelcar's link.
+	time.Sleep(importDelay())
 	ready, exc := loadModel(dir)
 	if exc != nil {
 		traceback(loadFrames, exc)
@@ -150,4 +155,14 @@ func modelEndpoints(name string, loaded bool) http.HandlerFunc {
 			reply(404, map[string]string{"detail": "Not Found"})
 		}
 	}
+}
+
+// importDelay is the time the real server's Python imports take before it loads the model: 2 s by
+// default (the order of kserve + sklearn imports), SKLEARNSERVER_IMPORT_SECONDS to change it.
+func importDelay() time.Duration {
+	seconds, err := strconv.ParseFloat(os.Getenv("SKLEARNSERVER_IMPORT_SECONDS"), 64)
+	if err != nil || seconds < 0 {
+		seconds = 2
+	}
+	return time.Duration(seconds * float64(time.Second))
 }
