@@ -114,6 +114,9 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     pullQueue: { tail: Promise.resolve() },
   };
   const workers = new Map<string, PodWorker>();
+  /** Deletions in flight (a pod's containers stopping, its mounts and files going). */
+  const deletions = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>): void => { deletions.add(p); void p.finally(() => deletions.delete(p)); };
   const ours = (obj: KObject) => (obj.spec as { nodeName?: string } | undefined)?.nodeName === opts.nodeName;
 
   const onPod = (type: WatchEvent['type'], obj: KObject) => {
@@ -122,7 +125,7 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     const uid = pod.metadata.uid!;
     let worker = workers.get(uid);
     if (type === 'DELETED') {
-      if (worker) void worker.finishDeletion().finally(() => workers.delete(uid));
+      if (worker) track(worker.finishDeletion().finally(() => workers.delete(uid)));
       return;
     }
     if (!worker) {
@@ -135,7 +138,7 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     }
     if (pod.metadata.deletionTimestamp) {
       const w = worker;
-      void w.finishDeletion().finally(() => workers.delete(uid));
+      track(w.finishDeletion().finally(() => workers.delete(uid)));
     }
   };
 
@@ -203,6 +206,8 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
     unwatch();
     nodeStatus.stop();
     await Promise.all([...workers.values()].map((w) => w.terminate(0)));
+    // Pods being deleted unmount and remove their own files: let them finish before sweeping the rest.
+    await Promise.allSettled(deletions);
     workers.clear();
     await removeLeftovers(namePrefix, opts.stateDir);
     await network?.removeLeftovers();

@@ -623,6 +623,12 @@ export class PodWorker {
 
   /** Stops every container (SIGTERM, SIGKILL after the grace period) and the sandbox; keeps logs. */
   terminate(graceMs = this.gracePeriodMs()): Promise<void> {
+    // A stop without grace (the kubelet shutting down) cuts short a graceful one already under way
+    // (a deleted pod whose process ignores SIGTERM would otherwise hold `lab down` for its whole grace period).
+    if (this.terminating && graceMs <= 0) {
+      for (const rec of [...this.ephemeral, ...this.containers, ...this.init]) if (rec.instance?.running) rec.instance.signal('KILL');
+      this.sandbox?.signal('KILL');
+    }
     this.terminating ??= (async () => {
       this.abort.abort();
       // Without a grace period nothing waits for the containers: the sandbox goes down with them.
