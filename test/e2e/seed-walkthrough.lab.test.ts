@@ -11,6 +11,7 @@ import { SKLEARN_MODEL_FILE, deterministicBytes } from '../lab/images/catalog.ts
 import { startModelHttpServer, type ModelHttpServer } from '../lab/images/model-http-server.ts';
 import { until } from '../lab/until.ts';
 import { bash, containerStatus, deleteIsvcs, getJson, predictorPod, waitIsvcReady, waitPodReady } from './isvc.ts';
+import { editStorageInitializer, without } from './kserve-config.ts';
 import { buildModelImage } from './model-images.ts';
 import { labSession, podsCanRun, type LabSession } from './lab-env.ts';
 import { ENABLE_MODELCARS_SCRIPT, SEED_ISVC, SEED_ISVC_NAME, SEED_NAMESPACE, UNDER_THE_COVERS_SCRIPT, seedSibling } from './seed.ts';
@@ -40,6 +41,9 @@ describe.skipIf(!enabled)('the seed walkthrough, verbatim, through the real kube
   it('enables modelcars with the seed script: the ConfigMap is patched and a new controller pod appears', async () => {
     const controllerPods = async () => (await getJson(s.kubectl, ['pods', '-n', 'kserve', '-l', 'control-plane=kserve-controller-manager']))?.items ?? [];
     const before = (await until('a controller pod', async () => (await controllerPods())[0]))!.metadata.name as string;
+    // The seed starts from a KServe where modelcars are not enabled yet; other test files in this lab may
+    // have enabled them already, which would make the patch a no-op ("patched (no change)").
+    await editStorageInitializer(s.kubectl, without('enableModelcar', 'uidModelcar'));
     const r = await bash(ENABLE_MODELCARS_SCRIPT, s.env);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`configmap/inferenceservice-config patched\npod "${before}" deleted`);
