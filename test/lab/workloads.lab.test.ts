@@ -1,5 +1,6 @@
 // Deployments through the real kubectl: rollout status/restart, wait, pods replaced after a delete
 // by selector, and the seed document's enable script run verbatim.
+import { ENABLE_MODELCARS_SCRIPT } from '../e2e/seed.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { kubectl, labClient, labEnv } from './testkit.ts';
@@ -115,28 +116,7 @@ describe('deployments', () => {
 
 describe('the seed enable script', () => {
   it('runs verbatim, changes storageInitializer and gets the controller pod replaced', async () => {
-    const script = `
-# Fetch the current storageInitializer configuration
-config=$(kubectl get configmap inferenceservice-config -n kserve -o jsonpath='{.data.storageInitializer}')
-# Enable modelcars and set the UID for the containers to run (required for minikube)
-newValue=$(echo $config | jq -c '. + {"enableModelcar": true, "uidModelcar": 1010}')
-
-# Create a temporary directory for the patch file
-tmpdir=$(mktemp -d)
-cat <<EOT > $tmpdir/patch.txt
-[{
-  "op": "replace",
-  "path": "/data/storageInitializer",
-  "value": '$newValue'
-}]
-EOT
-
-# Apply the patch to the ConfigMap
-kubectl patch configmap -n kserve inferenceservice-config --type=json --patch-file=$tmpdir/patch.txt
-
-# Restart the KServe controller to apply changes
-kubectl delete pod -n kserve -l control-plane=kserve-controller-manager
-`;
+    const script = ENABLE_MODELCARS_SCRIPT;
     const oldUids = (await kubectl(['get', 'pods', '-n', 'kserve', '-l', 'control-plane=kserve-controller-manager', '-o', 'jsonpath={.items[*].metadata.uid}'])).stdout.split(' ').filter(Boolean);
     expect(oldUids.length).toBeGreaterThan(0);
     const r = await execa('bash', ['-e', '-c', script], { env: labEnv(), reject: false });

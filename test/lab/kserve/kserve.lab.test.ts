@@ -1,30 +1,11 @@
 // The KServe emulation inside the running lab, through the real kubectl: the seed's InferenceService
 // becomes a Knative-style Deployment whose pods the pod webhook mutates at admission.
 import { afterAll, describe, expect, it } from 'vitest';
+import { SEED_ISVC } from '../../e2e/seed.ts';
 import { kubectl } from '../testkit.ts';
+import { until } from '../until.ts';
 
 const NS = 'kserve-test';
-const SEED_ISVC = `apiVersion: "serving.kserve.io/v1beta1"
-kind: "InferenceService"
-metadata:
-  name: "sklearn-iris-oci"
-spec:
-  predictor:
-    model:
-      modelFormat:
-        name: sklearn
-      storageUri: "oci://rhuss/kserving-example-sklearn:1.0"
-`;
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function json(args: string[]): Promise<any> {
   const r = await kubectl([...args, '-o', 'json']);
@@ -103,7 +84,7 @@ describe('KServe emulation in the lab (v0.20.0 install)', () => {
       const failed = await until('PredictorConfigurationReady False', async () => {
         const o = await json(['get', 'isvc', '-n', NS, 'sklearn-iris-oci']);
         return o?.status?.conditions?.find((c: { type: string; status: string }) => c.type === 'PredictorConfigurationReady' && c.status === 'False');
-      });
+      }, 60_000, 250);
       expect(failed.reason).toBe('RevisionFailed');
       expect(failed.message).toMatch(/^Revision "sklearn-iris-oci-predictor-00001" failed with message: admission webhook "inferenceservice.kserve-webhook-server.pod-mutator" denied the request: panic: /);
     } finally {
