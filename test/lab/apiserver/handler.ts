@@ -11,7 +11,7 @@ import { resolveContainer, serveLogs } from './logs.ts';
 import { aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiResourceList, apiVersions, AGGREGATED_V2, AGGREGATED_V2BETA1 } from './discovery.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV3GroupVersion, openApiV3Index } from './openapi.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PATCH_TYPES } from './patch.ts';
-import { authorize, forbiddenError, selfSubjectAccessReview, selfSubjectRulesReview, type AuthzAttributes } from './rbac.ts';
+import { authorize, forbiddenError, selfSubjectAccessReview, selfSubjectRulesReview, type AuthzAttributes, type ResourceAttributes } from './rbac.ts';
 import { parseResourcePath, type ResourceRoute } from './routes.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { entryKey, refOf, type DeleteOptions, type MemoryStore } from './store.ts';
@@ -23,14 +23,8 @@ import { interceptRequest, interceptUpgrade } from '../faults/http.ts';
 
 
 /** An authorised resource request, as request filters see it. */
-export interface RequestInfo {
+export interface RequestInfo extends ResourceAttributes {
   user: UserInfo;
-  verb: string;
-  apiGroup: string;
-  resource: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
 }
 
 /** Sees each authorised resource request before it is served (issue 5's API faults: delays,
