@@ -103,7 +103,9 @@ export class KnativeServing {
       latest.readyAt = now;
       delete latest.failure;
     }
-    if (!latest.readyAt) latest.failure = this.revisionFailure(latest, pods, ns, now);
+    // Knative's revision reconciler propagates the Deployment's ReplicaFailure whether or not the
+    // revision was ever ready (PropagateDeploymentStatus), so a ready revision can fail later.
+    latest.failure = latest.readyAt ? this.replicaFailure(latest, ns) : this.revisionFailure(latest, pods, ns, now);
 
     let recheckInMs: number | undefined;
     const ready = [...service.revisions].reverse().find((r) => r.readyAt !== undefined);
@@ -134,7 +136,7 @@ export class KnativeServing {
     };
     const waiting: KnativeCondition = { status: 'Unknown', reason: 'RevisionMissing', message: `Configuration "${component.name}" is waiting for a Revision to become ready.` };
     const noReady: KnativeCondition = { status: 'False', reason: 'RevisionMissing', message: `Configuration "${component.name}" does not have any ready Revision.` };
-    if (latest.readyAt) {
+    if (latest.readyAt && !latest.failure) {
       const ok: KnativeCondition = { status: 'True' };
       return { ...base, ready: ok, configurationsReady: ok, routesReady: ok };
     }
@@ -151,10 +153,8 @@ export class KnativeServing {
    *  ReplicaFailure, then the first pod's scheduling and the user container's last termination, and
    *  after the progress deadline its waiting reason. Sidecars such as modelcar are never looked at. */
   private revisionFailure(rev: RevisionState, pods: KObject[], ns: string, now: number): { reason: string; message: string } | undefined {
-    const deployment = this.store.get(DEPLOYMENTS, ns, `${rev.name}-deployment`);
-    const conditions = ((deployment?.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined)?.conditions) ?? [];
-    const replicaFailure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
-    if (replicaFailure) return { reason: replicaFailure.reason ?? 'FailedCreate', message: replicaFailure.message ?? '' };
+    const replicaFailure = this.replicaFailure(rev, ns);
+    if (replicaFailure) return replicaFailure;
     const timedOut = now - rev.createdAt >= this.timings.progressDeadlineMs;
     const pod = pods[0];
     if (pod) {
@@ -172,6 +172,14 @@ export class KnativeServing {
     }
     if (timedOut) return { reason: 'ProgressDeadlineExceeded', message: 'Initial scale was never achieved' };
     return undefined;
+  }
+
+  /** The revision Deployment's ReplicaFailure condition, when it is True. */
+  private replicaFailure(rev: RevisionState, ns: string): { reason: string; message: string } | undefined {
+    const deployment = this.store.get(DEPLOYMENTS, ns, `${rev.name}-deployment`);
+    const conditions = ((deployment?.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined)?.conditions) ?? [];
+    const failure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+    return failure ? { reason: failure.reason ?? 'FailedCreate', message: failure.message ?? '' } : undefined;
   }
 
   private async scale(ns: string, rev: RevisionState, replicas: number): Promise<void> {

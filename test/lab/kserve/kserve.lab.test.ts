@@ -67,6 +67,11 @@ describe('KServe emulation in the lab (v0.20.0 install)', () => {
   });
 
   it('a malformed storageInitializer makes the next pod fail admission: FailedCreate on the ReplicaSet', async () => {
+    // Start from a ready revision, so the outcome does not depend on how far the pod got.
+    await until('the revision Ready', async () => {
+      const o = await json(['get', 'isvc', '-n', NS, 'sklearn-iris-oci']);
+      return o?.status?.conditions?.find((c: { type: string; status: string }) => c.type === 'PredictorConfigurationReady' && c.status === 'True');
+    }, 40_000, 250);
     const before = await json(['get', 'cm', '-n', 'kserve', 'inferenceservice-config']);
     const original: string = before.data.storageInitializer;
     try {
@@ -84,12 +89,13 @@ describe('KServe emulation in the lab (v0.20.0 install)', () => {
       const failed = await until('PredictorConfigurationReady False', async () => {
         const o = await json(['get', 'isvc', '-n', NS, 'sklearn-iris-oci']);
         return o?.status?.conditions?.find((c: { type: string; status: string }) => c.type === 'PredictorConfigurationReady' && c.status === 'False');
-      }, 60_000, 250);
+      }, 30_000, 250);
       expect(failed.reason).toBe('RevisionFailed');
       expect(failed.message).toMatch(/^Revision "sklearn-iris-oci-predictor-00001" failed with message: admission webhook "inferenceservice.kserve-webhook-server.pod-mutator" denied the request: panic: /);
     } finally {
       const restore = JSON.stringify([{ op: 'replace', path: '/data/storageInitializer', value: original }]);
       await kubectl(['patch', 'cm', '-n', 'kserve', 'inferenceservice-config', '--type=json', '-p', restore]);
     }
-  });
+    // The waits above end before the test's own timeout, so the restore always runs before the next file.
+  }, 120_000);
 });

@@ -23,7 +23,12 @@ export interface ScenarioSpec {
 
 const SEED_URI = `oci://${LAB_IMAGES.sklearnModel}`;
 const editJson = (edit: (c: Record<string, unknown>) => void) => (raw: string) => {
-  const c = JSON.parse(raw) as Record<string, unknown>;
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(raw) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`the storageInitializer of kserve/inferenceservice-config is not valid JSON (${(e as Error).message}); repair it before populating`);
+  }
   edit(c);
   return JSON.stringify(c);
 };
