@@ -219,6 +219,20 @@ describe('contexts of the lab kubeconfig', () => {
     expect(rep.gaps.filter((g) => g.source === 'api')).toEqual([]);
   });
 
+  it('a token that expired: one line saying the credentials were rejected, exit 3, the token not printed', async () => {
+    // The lab's admin CLI issues a token for `support` that expires after 2 s (run as a command: plugin tests import no lab code).
+    const cli = await execa(process.execPath, [path.join(root, 'test/lab/cli.ts'), 'fault', 'token', 'support', '2', '--state', inject('labStateDir')], { reject: false });
+    const token = (JSON.parse(String(cli.stdout)) as { token: string }).token;
+    const fresh = await modelcar(['inspect', ISVC, '-n', ns, '--pod', POD, '-q', '--token', token]);
+    expect(fresh.exitCode, fresh.stderr).toBe(4); // support may not exec: incomplete, but authenticated
+    await new Promise((r) => setTimeout(r, 2_500));
+    const expired = await modelcar(['inspect', ISVC, '-n', ns, '--pod', POD, '-q', '--token', token]);
+    expect(expired.exitCode).toBe(3);
+    expect(expired.stderr.trim().split('\n')).toHaveLength(1);
+    expect(expired.stderr).toMatch(/Unauthorized/);
+    expect(expired.stderr + expired.stdout).not.toContain(token);
+  });
+
   it('-v 6 logs each request with its latency on stderr, never the token', async () => {
     const tokens = JSON.parse(readFileSync(path.join(inject('labStateDir'), 'tokens.json'), 'utf8')) as Record<string, string>;
     const r = await modelcar(['inspect', ISVC, '-n', ns, '--context', 'lab-support', '-q', '-v', '8']);
