@@ -23,6 +23,8 @@ export const LAB_IMAGES = {
   sklearnServer: (version: string) => `kserve/sklearnserver:${version}`,
   /** The sklearn stand-in with nothing else in the image: no shell, no ls (distroless-like). */
   sklearnServerWithoutShell: 'lab/sklearnserver-without-shell:1.0',
+  /** The sklearn stand-in plus busybox's ls, readlink and cat, but no sh (a slim image without a shell). */
+  sklearnServerLsOnly: 'lab/sklearnserver-ls-only:1.0',
   storageInitializer: (version: string) => `kserve/storage-initializer:${version}`,
   controller: (version: string) => `kserve/kserve-controller:${version}`,
   queueProxy: 'gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2',
@@ -108,6 +110,24 @@ export function labRecipes(standinsBinary: string): ImageRecipe[] {
         config: { user: '1000', entrypoint: ['/sklearnserver'] },
       },
       refs: [LAB_IMAGES.sklearnServerWithoutShell],
+      registry: 'public',
+    },
+    {
+      name: 'sklearnserver-ls-only',
+      step: {
+        addFiles: (rootfs) => {
+          mkdirSync(join(rootfs, 'tmp'), { mode: 0o1777 });
+          chmodSync(join(rootfs, 'tmp'), 0o1777);
+          mkdirSync(join(rootfs, 'bin'));
+          copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+          chmodSync(join(rootfs, 'bin/busybox'), 0o755);
+          for (const applet of ['ls', 'readlink', 'cat']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+          copyFileSync(standinsBinary, join(rootfs, 'sklearnserver'));
+          chmodSync(join(rootfs, 'sklearnserver'), 0o755);
+        },
+        config: { env: ['PATH=/bin'], user: '1000', entrypoint: ['/sklearnserver'] },
+      },
+      refs: [LAB_IMAGES.sklearnServerLsOnly],
       registry: 'public',
     },
     {

@@ -241,4 +241,16 @@ describe.skipIf(!enabled)('stand-in images', () => {
     expect(readdirSync(noShell.rootfs).sort()).toEqual(['sklearnserver', 'tmp']);
     expect(noShell.config).toMatchObject({ user: '1000', entrypoint: ['/sklearnserver'] });
   });
+
+  it('has a runtime image with ls, readlink and cat but no sh', async () => {
+    const store = createImageStore({ dir: join(dir, 'node'), registryHost: reg.host });
+    const lsOnly = await store.pull(LAB_IMAGES.sklearnServerLsOnly, { policy: 'IfNotPresent' });
+    expect(readdirSync(join(lsOnly.rootfs, 'bin')).sort()).toEqual(['busybox', 'cat', 'ls', 'readlink']);
+    expect(lsOnly.config).toMatchObject({ user: '1000', entrypoint: ['/sklearnserver'], env: ['PATH=/bin'] });
+    const root = await containerRoot(lsOnly);
+    const ls = await execa('chroot', ['--userspec=1000:1000', root, '/bin/ls', '-ld', '/tmp'], { reject: false });
+    expect(ls.stdout).toMatch(/^drwxrwxrwt /);
+    const sh = await execa('chroot', ['--userspec=1000:1000', root, 'sh', '-c', 'true'], { reject: false });
+    expect(sh.exitCode).toBe(127);
+  });
 });
