@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { KUBECTL } from './testkit.ts';
 import { processAlive } from './cli/state.ts';
+import { mountsUnder, processesNaming, runcContainersUnder } from '../e2e/own-lab.ts';
+import { until } from './until.ts';
 
 const lab = (args: string[]) => execa(process.execPath, ['test/lab/cli.ts', ...args], { reject: false });
 let state: string | undefined;
@@ -42,5 +44,24 @@ describe('lab CLI', () => {
     const after = await lab(['status', '--state', state]);
     expect(after.exitCode).toBe(1);
     expect(after.stdout).toContain('lab: stopped');
+  });
+
+  it('after the server crashed (SIGKILL, no shutdown hooks), down removes the registries and containers it left', async () => {
+    const crashed = await mkdtemp(join(tmpdir(), 'lab-cli-crash-'));
+    try {
+      expect((await lab(['up', '--state', crashed])).exitCode).toBe(0);
+      const pid = Number((await readFile(join(crashed, 'pid'), 'utf8')).trim());
+      process.kill(pid, 'SIGKILL');
+      await until('the server gone', () => (processAlive(pid) ? undefined : true));
+      // What a crash leaves: the registries (children in the server's process group) at least.
+      expect((await processesNaming(crashed)).join('\n')).toMatch(/docker-registry/);
+      expect((await lab(['down', '--state', crashed])).exitCode).toBe(0);
+      await until('nothing left', async () => ((await processesNaming(crashed)).length === 0 ? true : undefined), 10_000);
+      expect(await runcContainersUnder(crashed)).toEqual([]);
+      expect(await mountsUnder(crashed)).toEqual([]);
+    } finally {
+      await lab(['down', '--state', crashed]);
+      await rm(crashed, { recursive: true, force: true });
+    }
   });
 });
