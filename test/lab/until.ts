@@ -10,3 +10,8 @@ export async function until<T>(what: string, probe: () => T | undefined | Promis
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** `until` for probes that answer false (or another falsy value) while the wait goes on. */
+export async function untilTruthy<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  return until(what, async () => (await probe()) || undefined, timeoutMs, intervalMs) as Promise<T>;
+}

@@ -17,6 +17,7 @@ import { FAULT_ANNOTATIONS } from './faults.ts';
 import { killContainerNow } from '../faults/pod-actions.ts';
 import { createServer } from 'node:net';
 import { testImageStore } from './test-images.ts';
+import { untilTruthy } from '../until.ts';
 
 const can = canRunPods();
 const noMemoryLimits = memoryLimitsSupported() ? undefined : 'this host has no memory cgroup controller, so runc cannot enforce memory limits';
@@ -33,15 +34,8 @@ const MODEL_BYTES = 'model-bytes-0123456789';
 /** The modelcar's args exactly as KServe stores them in the API object. */
 const MODELCAR_ARGS = ['sh', '-c', 'ln -sf /proc/$$$$/root/models /mnt/models && sleep infinity'];
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polls every 25 ms: these tests time the kubelet's own steps. */
+const waitFor = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000) => untilTruthy(what, probe, timeoutMs, 25);
 
 describe.skipIf(!can.ok)('lab kubelet with runc', () => {
   const prefix = `kt${process.pid}`;

@@ -14,6 +14,7 @@ import { linksNamed, POD_BRIDGE, POD_GATEWAY, RUN_DIR, vethPrefix } from './net.
 import type { Container, Pod } from './pod-types.ts';
 import { runcList } from './runc.ts';
 import { testImageStore } from './test-images.ts';
+import { untilTruthy } from '../until.ts';
 
 const can = canRunPods();
 if (!can.ok) {
@@ -21,15 +22,8 @@ if (!can.ok) {
   console.log(`skipping pod network tests: ${can.reason}`);
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polls every 25 ms: these tests time the kubelet's own steps. */
+const waitFor = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000) => untilTruthy(what, probe, timeoutMs, 25);
 
 describe.skipIf(!can.ok)('the lab pod network', () => {
   const prefix = `kn${process.pid}`;
