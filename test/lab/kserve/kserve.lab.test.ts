@@ -1,6 +1,6 @@
 // The KServe emulation inside the running lab, through the real kubectl: the seed's InferenceService
 // becomes a Knative-style Deployment whose pods the pod webhook mutates at admission.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ISVC } from '../../e2e/seed.ts';
 import { kubectl } from '../testkit.ts';
 import { until } from '../until.ts';
@@ -12,9 +12,12 @@ async function json(args: string[]): Promise<any> {
   return r.exitCode === 0 ? JSON.parse(r.stdout) : undefined;
 }
 
-afterAll(async () => {
+const deleteOurs = async () => {
   await kubectl(['delete', 'isvc', '-n', NS, 'sklearn-iris-oci', 'sklearn-iris-standard', '--ignore-not-found']);
-});
+};
+// The seed's names live in the seed's namespace, which other files use too: start from none of them.
+beforeAll(deleteOurs);
+afterAll(deleteOurs);
 
 describe('KServe emulation in the lab (v0.20.0 install)', () => {
   it('applies the seed InferenceService and mutates its pod: modelcar, modelcar-init, shared pid namespace', async () => {
