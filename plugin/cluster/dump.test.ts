@@ -131,6 +131,15 @@ describe('--from-file inputs', () => {
     expect(s.pods).toHaveLength(1);
     expect(s.kserve.configMapAbsence).toBe('not-in-input');
     expect(s.events[0]!.gatheredAt).toBeNull();
+    // No ConfigMap in the input: a gap that names the command that adds it (report incomplete).
+    expect(s.gaps).toEqual([{ verb: 'get', resource: 'configmaps', namespace: 'kserve', name: 'inferenceservice-config', status: null, message: expect.stringContaining('`kubectl get configmap inferenceservice-config -n kserve -o yaml`') }]);
+  });
+
+  it('pods without their InferenceService (a cluster-info dump): a gap naming the kubectl get that adds it', () => {
+    const s = loadSnapshot(['-'], { name: 'sklearn-iris-oci', namespace: 'kserve-test' }, { readStdin: () => JSON.stringify(pod()) });
+    expect(s.inferenceServices).toEqual([]);
+    expect(s.gaps.map((g) => [g.resource, g.name])).toEqual([['inferenceservices', 'sklearn-iris-oci'], ['configmaps', 'inferenceservice-config']]);
+    expect(s.gaps[0]!.message).toBe('InferenceService kserve-test/sklearn-iris-oci is not in the input (kubectl cluster-info dump leaves it out): add the output of `kubectl get inferenceservice sklearn-iris-oci -n kserve-test -o yaml` as another --from-file');
   });
 
   it('reads a kubectl cluster-info dump directory: typed lists without item kinds, and per-pod logs', () => {

@@ -263,6 +263,11 @@ const PluginLogSchema = z.object({
   detail: z.string().optional(),
 });
 
+function notInInput(resource: string, namespace: string, name: string, get: string): Snapshot['gaps'][number] {
+  const kind = resource === 'inferenceservices' ? 'InferenceService' : 'ConfigMap';
+  return { verb: 'get', resource, namespace, name, status: null, message: `${kind} ${namespace}/${name} is not in the input (kubectl cluster-info dump leaves it out): add the output of \`${get}\` as another --from-file` };
+}
+
 /** Reads --from-file inputs into a Snapshot of one InferenceService. */
 export function loadSnapshot(paths: string[], target: OfflineTarget, opts: OfflineOptions = {}): Snapshot {
   const tail = opts.logTail ?? 100;
@@ -302,6 +307,9 @@ export function loadSnapshot(paths: string[], target: OfflineTarget, opts: Offli
   }
   snap.targets.push({ kind: 'InferenceService', namespace, name: target.name, ...(target.pod ? { pod: target.pod } : {}) });
   if (isvc) snap.inferenceServices.push(isvc as Snapshot['inferenceServices'][number]);
+  // kubectl cluster-info dump has pods but neither InferenceServices nor ConfigMaps: say what is
+  // missing and how to add it, rather than judge the pods against no spec.
+  else snap.gaps.push(notInInput('inferenceservices', namespace, target.name, `kubectl get inferenceservice ${target.name} -n ${namespace} -o yaml`));
 
   let pods = podsOfIsvc;
   if (target.pod) {
@@ -341,7 +349,11 @@ export function loadSnapshot(paths: string[], target: OfflineTarget, opts: Offli
   const cm = byKind('ConfigMap').find((c) => c.metadata.name === CONFIG_MAP_NAME && (c.metadata.namespace ?? '') === kserveNamespace);
   snap.kserve.configMap = (cm as Snapshot['kserve']['configMap']) ?? null;
   if (cm) delete snap.kserve.configMapAbsence;
-  else snap.kserve.configMapAbsence = info?.kserve.configMapAbsence ?? 'not-in-input';
+  else {
+    snap.kserve.configMapAbsence = info?.kserve.configMapAbsence ?? 'not-in-input';
+    // A dump of the plugin's own already carries why it has no ConfigMap among its gaps.
+    if (!info) snap.gaps.push(notInInput('configmaps', kserveNamespace, CONFIG_MAP_NAME, `kubectl get configmap ${CONFIG_MAP_NAME} -n ${kserveNamespace} -o yaml`));
+  }
 
   // Logs: the plugin's own items, then cluster-info logs; containers with none are "offline".
   const podNames = new Set(pods.map((p) => p.metadata.name));

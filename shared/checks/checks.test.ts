@@ -22,6 +22,16 @@ function probe(s: Snapshot) {
   return p;
 }
 
+describe('without the InferenceService (offline input of pods only)', () => {
+  it('checks that need its OCI sources say it is missing, not that there is no oci:// source', () => {
+    const s = healthySnapshot();
+    s.inferenceServices = [];
+    for (const id of ['MC103', 'MC106', 'MC206', 'MC208'] as const) {
+      expect(one(s, id), id).toMatchObject({ status: 'skip', evidence: { reason: `InferenceService ${NS}/sklearn-iris-oci is not in the input, so its OCI sources are unknown` } });
+    }
+  });
+});
+
 describe('MC1xx', () => {
   it('MC101 fails on a missing ConfigMap and skips one it may not read', () => {
     const s = healthySnapshot();

@@ -7,7 +7,7 @@ import { parseQuantity } from '../kserve/quantity.ts';
 import { atLeast, SINCE } from '../kserve/version.ts';
 import { exec, probedIds } from './inpod.ts';
 import {
-  findLogLine, patchEvidence, podRef, result, skip, targetEvidence, usesModelcar,
+  findLogLine, noSourceReason, patchEvidence, podRef, result, skip, targetEvidence, usesModelcar,
   type Context, type TargetView,
 } from './context.ts';
 
@@ -40,7 +40,7 @@ function mc102(ctx: Context): CheckResult {
 
 function mc103(ctx: Context, t: TargetView): CheckResult {
   const bare = t.sources.filter((s) => s.uri.startsWith('oci://'));
-  if (bare.length === 0) return skip('MC103', t.object, 'no oci:// source (explicit oci+<mode>:// URIs do not depend on the config)');
+  if (bare.length === 0) return skip('MC103', t.object, noSourceReason(t, 'no oci:// source (explicit oci+<mode>:// URIs do not depend on the config)'));
   if (!ctx.validConfig) return skip('MC103', t.object, 'the storageInitializer config is missing or invalid (MC101/MC102)');
   const c = ctx.validConfig;
   const mode = effectiveOciMode(c, ctx.version);
@@ -151,7 +151,7 @@ function limitRangeViolations(lrs: readonly LimitRange[], cpu: string, memory: s
 }
 
 function mc106(ctx: Context, t: TargetView): CheckResult {
-  if (!usesModelcar(t)) return skip('MC106', t.object, 'no modelcar-mode oci:// source');
+  if (!usesModelcar(t)) return skip('MC106', t.object, noSourceReason(t, 'no modelcar-mode oci:// source'));
   if (!ctx.validConfig) return skip('MC106', t.object, 'the storageInitializer config is missing or invalid');
   const { cpu, memory } = modelcarResources(ctx.validConfig);
   const lrs = ctx.snapshot.limitRanges.filter((l) => l.metadata.namespace === t.ref.namespace);

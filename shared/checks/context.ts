@@ -223,6 +223,12 @@ export function buildContext(snapshot: Snapshot): Context {
 }
 
 /** Pods of a target that got a modelcar-mode oci:// source. */
+/** Why a check that needs the InferenceService's OCI sources has none: `reason`, or, when the
+ *  InferenceService itself is missing (offline input without it), that. */
+export function noSourceReason(t: TargetView, reason: string): string {
+  return t.isvc ? reason : `InferenceService ${t.ref.namespace}/${t.ref.name} is not in the input, so its OCI sources are unknown`;
+}
+
 export function usesModelcar(t: TargetView): boolean {
   return t.sources.some((s) => s.mode === 'modelcar' || s.mode === 'fetch');
 }

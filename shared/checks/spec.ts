@@ -6,7 +6,7 @@ import { effectiveIds, mainRuntimeContainer, modelcarContainers, parentDir, runt
 import { parseQuantity } from '../kserve/quantity.ts';
 import { atLeast, SINCE } from '../kserve/version.ts';
 import { exec, probedIds } from './inpod.ts';
-import { containerStatus, podEvidence, suggestedModelcarMemory, patchEvidence, podRef, repositoryOf, result, skip, tagOf, usesModelcar, type Context, type TargetView } from './context.ts';
+import { containerStatus, noSourceReason, podEvidence, suggestedModelcarMemory, patchEvidence, podRef, repositoryOf, result, skip, tagOf, usesModelcar, type Context, type TargetView } from './context.ts';
 
 
 
@@ -38,7 +38,7 @@ function mc202(t: TargetView, pod: Pod, mcs: ModelcarContainer[]): CheckResult {
   const mine = wanted.filter((s) => !component || s.component === component);
   const inits = (pod.spec.initContainers ?? []).map((c) => c.name);
   const ev = { ...podEvidence(t, pod), sources: mine.map((s) => `${s.field}=${s.uri}`), containers: pod.spec.containers.map((c) => c.name), initContainers: inits };
-  if (mine.length === 0) return skip('MC202', podRef(pod), 'no oci:// source in modelcar mode for this component', ev);
+  if (mine.length === 0) return skip('MC202', podRef(pod), noSourceReason(t, 'no oci:// source in modelcar mode for this component'), ev);
   if (mcs.length >= mine.length) return result('MC202', 'pass', podRef(pod), `${mcs.map((m) => m.container.name).join(', ')} present`, ev);
   const why = inits.includes(STORAGE_INITIALIZER) ? 'a storage-initializer was injected instead' : 'the webhook did not inject it';
   return result('MC202', 'fail', podRef(pod), `${t.ref.name} uses oci:// but pod ${pod.metadata.name} has ${mcs.length} modelcar container(s) for ${mine.length} source(s): ${why}`, ev);
@@ -108,7 +108,7 @@ function mc205(ctx: Context, t: TargetView, pod: Pod, mcs: ModelcarContainer[]):
 
 function mc206(t: TargetView): CheckResult[] {
   const sources = t.sources.filter((s) => s.mode === 'modelcar' || s.mode === 'fetch');
-  if (sources.length === 0) return [skip('MC206', t.object, 'no modelcar-mode oci:// source')];
+  if (sources.length === 0) return [skip('MC206', t.object, noSourceReason(t, 'no modelcar-mode oci:// source'))];
   return sources.map((s) => {
     const tag = tagOf(s.image);
     const always = t.pods.flatMap((p) => modelcarContainers(p.spec)).filter((m) => m.container.image === s.image && m.container.imagePullPolicy === 'Always');
@@ -149,7 +149,7 @@ function mc208(t: TargetView, ctx: Context): CheckResult {
   const level = ns?.metadata.labels?.[PSA_ENFORCE];
   const refusals = t.refusals.filter((e) => /violates PodSecurity/i.test(e.message));
   const ev = { namespace: t.ref.namespace, isvc: t.ref.name, label: level !== undefined ? `${PSA_ENFORCE}=${level}` : null, modes: t.sources.map((s) => `${s.mode || 'off'} (from ${s.modeFrom})`), ...(refusals.length ? { refusals } : {}) };
-  if (!usesModelcar(t)) return skip('MC208', object, 'no modelcar-mode oci:// source', ev);
+  if (!usesModelcar(t)) return skip('MC208', object, noSourceReason(t, 'no modelcar-mode oci:// source'), ev);
   if (refusals.length) return result('MC208', 'fail', object, `Pod Security refuses the pods: ${refusals[0]!.message}`, ev);
   if (level === 'restricted') return result('MC208', 'fail', object, `namespace ${t.ref.namespace} enforces Pod Security "restricted", which refuses modelcar and modelcar-init (KServe does not set runAsNonRoot, seccompProfile or drop capabilities on them)`, ev);
   if (!ns) return skip('MC208', object, 'the namespace object is not available', ev);
@@ -188,7 +188,7 @@ function mc210(ctx: Context, t: TargetView): CheckResult {
   const start = m ? Number(m[1]) : null;
   const fix = start !== null ? { suggestedUid: start, ...patchEvidence(ctx, { uidModelcar: start }) } : { hintKey: 'unset', ...patchEvidence(ctx, { uidModelcar: undefined }) };
   if (refusals.length) return result('MC210', 'fail', object, `SecurityContextConstraints refuse the pods: ${refusals[0]!.message}`, { ...ev, ...fix });
-  if (!usesModelcar(t)) return skip('MC210', object, 'no modelcar-mode oci:// source', ev);
+  if (!usesModelcar(t)) return skip('MC210', object, noSourceReason(t, 'no modelcar-mode oci:// source'), ev);
   if (!range) return skip('MC210', object, `not OpenShift (no ${SCC_RANGE} annotation on the namespace)`, ev);
   if (uid !== null && m && (uid < start! || uid >= start! + Number(m[2]))) {
     return result('MC210', 'fail', object, `uidModelcar ${uid} is outside the namespace's UID range ${range}: the restricted SCC refuses the pod`, { ...ev, ...fix });
@@ -245,7 +245,7 @@ export function checkSpec(ctx: Context): CheckResult[] {
       const mcs = modelcarContainers(pod.spec);
       out.push(mc202(t, pod, mcs));
       if (mcs.length === 0) {
-        const reason = usesModelcar(t) ? 'no modelcar container (MC202)' : 'no modelcar-mode oci:// source';
+        const reason = usesModelcar(t) ? 'no modelcar container (MC202)' : noSourceReason(t, 'no modelcar-mode oci:// source');
         out.push(...(['MC201', 'MC203', 'MC204', 'MC205', 'MC209'] as const).map((id) => skip(id, podRef(pod), reason)));
         continue;
       }
