@@ -1,7 +1,7 @@
 // The real kubectl against the lab API server: apply, get (tables, -o), describe, patch, watch,
 // errors, optimistic concurrency, pagination and discovery, as on a real cluster.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -265,5 +265,14 @@ describe('discovery', () => {
     expect(rows.get('namespaces@v1')).toBe('ns');
     expect(rows.get('customresourcedefinitions@apiextensions.k8s.io/v1')).toBe('crd,crds');
     expect((await kubectl(['get', 'all', '-n', 'kserve', '-o', 'name'])).stdout).toContain('deployment.apps/kserve-controller-manager');
+  });
+
+  it('answers everything kubectl cluster-info dump lists (replicationcontrollers and daemonsets too)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cluster-info-'));
+    const r = await kubectl(['cluster-info', 'dump', '--namespaces', 'kserve', '--output-directory', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect((await readdir(join(dir, 'kserve'))).filter((f) => f.endsWith('.json')).sort())
+      .toEqual(['daemonsets.json', 'deployments.json', 'events.json', 'pods.json', 'replicasets.json', 'replication-controllers.json', 'services.json']);
   });
 });

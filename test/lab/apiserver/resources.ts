@@ -86,6 +86,9 @@ export const BUILTIN_TYPES: ResourceType[] = [
   builtin({ plural: 'events', kind: 'Event', shortNames: ['ev'], served: [{ group: '', version: 'v1' }, { group: 'events.k8s.io', version: 'v1' }] }),
   builtin({ plural: 'nodes', kind: 'Node', namespaced: false, shortNames: ['no'], subresources: [STATUS('Node')] }),
   builtin({ plural: 'services', kind: 'Service', shortNames: ['svc'], categories: ['all'], subresources: [STATUS('Service')] }),
+  // Nothing in the lab makes these; kubectl cluster-info dump lists both in every namespace it dumps.
+  builtin({ plural: 'replicationcontrollers', kind: 'ReplicationController', shortNames: ['rc'], categories: ['all'], generation: true, subresources: [STATUS('ReplicationController'), SCALE] }),
+  builtin({ group: 'apps', plural: 'daemonsets', kind: 'DaemonSet', shortNames: ['ds'], categories: ['all'], generation: true, subresources: [STATUS('DaemonSet', 'apps')] }),
   builtin({ plural: 'endpoints', kind: 'Endpoints', singular: 'endpoints', shortNames: ['ep'] }),
   builtin({ plural: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'] }),
   builtin({ plural: 'limitranges', kind: 'LimitRange', shortNames: ['limits'] }),
