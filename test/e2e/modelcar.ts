@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { buildPlugin } from '../../scripts/build.ts';
 import { ReportSchema, type Report } from '../../shared/report.ts';
-import { scenario, scenarioViolations } from '../../shared/scenarios.ts';
+import { scenario, scenarioViolations, type Scenario } from '../../shared/scenarios.ts';
 import { KUBECTL, type KubectlResult } from '../lab/testkit.ts';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -50,13 +50,15 @@ export async function inspectJson(env: Record<string, string>, ns: string, isvc:
   return { report: ReportSchema.parse(json), exitCode: r.exitCode, stderr: r.stderr };
 }
 
-/** What the result violates of docs/scenarios.md's row `id`, each line with the findings that
- *  failed or warned, so a failing test says what the report really said. Empty when it holds. */
-export function violationsOf(id: string, result: InspectResult): string[] {
-  const problems = scenarioViolations(scenario(id), result.report.findings, result.exitCode);
+/** What the result violates of docs/scenarios.md's row `id` (or of a row derived from one), each line
+ *  with the findings that failed or warned, so a failing test says what the report really said.
+ *  Empty when it holds. */
+export function violationsOf(row: string | Scenario, result: InspectResult): string[] {
+  const s = typeof row === 'string' ? scenario(row) : row;
+  const problems = scenarioViolations(s, result.report.findings, result.exitCode);
   if (problems.length === 0) return [];
   const raised = result.report.findings
     .filter((f) => f.status !== 'pass')
     .map((f) => `${f.id}=${f.status}${f.rootCause ? ' (root)' : ''}${f.causedBy ? ` causedBy ${f.causedBy}` : ''}: ${f.message}`);
-  return [...problems, '--- the report:', ...raised, ...(result.stderr ? ['--- stderr:', result.stderr] : [])];
+  return [`row ${s.id}:`, ...problems, '--- the report:', ...raised, ...(result.stderr ? ['--- stderr:', result.stderr] : [])];
 }
