@@ -13,7 +13,14 @@ export interface OwnLab { state: string; env: Record<string, string>; kubectl: K
 
 export async function startOwnLab(opts: Omit<UpOptions, 'state'>): Promise<OwnLab> {
   const state = await mkdtemp(join(tmpdir(), 'own-lab-'));
-  const env = { KUBECONFIG: await up({ ...opts, state }), KUBECACHEDIR: join(state, 'kubecache') };
+  let env: Record<string, string>;
+  try {
+    env = { KUBECONFIG: await up({ ...opts, state }), KUBECACHEDIR: join(state, 'kubecache') };
+  } catch (err) {
+    // `up` gave up waiting (a loaded machine) but its server may still be starting: take it down.
+    await down({ state }).catch(() => undefined);
+    throw err;
+  }
   const info = await readServerInfo(state);
   return { state, env, kubectl: kubectlWith(env), serverPid: info!.pid, down: async () => { await down({ state }); } };
 }
