@@ -198,7 +198,9 @@ function targetView(ctx: Omit<Context, 'targets'>, ref: TargetRef): TargetView {
   let noPodsReason: string | null = null;
   if (pods.length === 0) {
     const min = isvc?.spec.predictor.minReplicas;
-    const knative = revisions.length > 0 || isvc?.status?.deploymentMode === 'Serverless' || isvc?.metadata.annotations?.['serving.kserve.io/deploymentMode'] === 'Serverless';
+    // KServe names the mode Knative since v0.16 (Serverless before, still accepted as LegacyServerless).
+    const knativeMode = (m: string | undefined) => m === 'Knative' || m === 'Serverless';
+    const knative = revisions.length > 0 || knativeMode(isvc?.status?.deploymentMode) || knativeMode(isvc?.metadata.annotations?.['serving.kserve.io/deploymentMode']);
     if (ref.pod) noPodsReason = `pod ${ref.pod} not found`;
     else if (refusals.length > 0) noPodsReason = `no pods: admission refused them (${refusals[0]!.object}: ${refusals[0]!.message})`;
     else if (knative && (min === 0 || revisions.some((r) => r.status?.actualReplicas === 0))) noPodsReason = 'no pods: scaled to zero (Knative, minReplicas 0); KServe injects the modelcar at pod admission, so there is no pod spec to check until it scales up';

@@ -314,6 +314,13 @@ describe('hints', () => {
 });
 
 describe('no pods', () => {
+  it('knows Knative mode by its name before v0.16 too (status.deploymentMode Serverless)', () => {
+    const s = BUILD['scaled-to-zero']!();
+    s.inferenceServices[0]!.status!.deploymentMode = 'Serverless';
+    const f = runChecks(s).find((x) => x.id === 'MC301')!;
+    expect(f.evidence['reason']).toMatch(/^no pods: scaled to zero \(Knative, minReplicas 0\)/);
+  });
+
   it('says the service is scaled to zero instead of claiming anything about running pods', () => {
     const s = BUILD['scaled-to-zero']!();
     const f = buildReport(s, runChecks(s)).findings.find((x) => x.id === 'MC301')!;

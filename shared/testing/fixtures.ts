@@ -67,7 +67,7 @@ export function inferenceService(storageUri: string | string[] = `oci://${IMAGE}
     kind: 'InferenceService',
     metadata: { name: ISVC, namespace: NS, creationTimestamp: ago(700) },
     spec: { predictor: { model, ...(opts.minReplicas !== undefined ? { minReplicas: opts.minReplicas } : {}) } },
-    status: { deploymentMode: opts.mode === 'Knative' ? 'Serverless' : 'Standard' },
+    status: { deploymentMode: opts.mode === 'Knative' ? 'Knative' : 'Standard' }, // v0.20's names
   };
 }
 
