@@ -51,8 +51,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// process.exit() drops what is still queued for a pipe (writes to a pipe are asynchronous), which cut
+// a large -o json report short: exit once everything written before has been flushed.
+const exitAfterFlush = (code: number) => process.stdout.write('', () => process.exit(code));
+
 main(hideBin(process.argv)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     if (hasExitCode(err)) {
       process.stderr.write(`error: ${err.message}\n`);
