@@ -258,6 +258,13 @@ describe('MC3xx', () => {
     expect(one(s, 'MC303').evidence['reason']).toBe(`the pull is under way (Pulling image "${IMAGE}", 100s ago)`);
   });
 
+  it("MC304 warns on KServe's own words for a missing model path (Storage.download)", () => {
+    const s = healthySnapshot();
+    Object.assign(s.pods[0]!.status!.containerStatuses![0]!, { restartCount: 1, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(300) } } });
+    s.logs.push({ namespace: NS, pod: s.pods[0]!.metadata.name, container: 'kserve-container', previous: true, text: 'Traceback (most recent call last):\nException: Cannot recognize storage type for /mnt/models\n' });
+    expect(one(s, 'MC304')).toMatchObject({ status: 'warn', evidence: { logLine: 'Exception: Cannot recognize storage type for /mnt/models' } });
+  });
+
   it('MC304 passes a runtime restart that was not about the model', () => {
     const s = healthySnapshot();
     Object.assign(s.pods[0]!.status!.containerStatuses![0]!, { restartCount: 1, lastState: { terminated: { exitCode: 137, reason: 'Error', finishedAt: ago(300) } } });

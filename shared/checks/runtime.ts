@@ -145,7 +145,9 @@ function mc303(ctx: Context, t: TargetView, pod: Pod): CheckResult {
   return skip('MC303', podRef(pod), noEventsReason(ctx, pod), ev);
 }
 
-const MODEL_MISSING = /No such file or directory|does not exist|not found|FileNotFoundError|no model/i;
+// KServe's servers find the model with Storage.download, which raises "Cannot recognize storage type
+// for /mnt/models" when the path does not exist (it tries os.path.exists before anything else).
+const MODEL_MISSING = /No such file or directory|does not exist|not found|FileNotFoundError|no model|Cannot recognize storage type/i;
 
 function mc304(ctx: Context, t: TargetView, pod: Pod): CheckResult {
   const runtime = mainRuntimeContainer(pod.spec);
