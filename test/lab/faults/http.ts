@@ -6,6 +6,7 @@
 //   DELETE /lab/faults[/<id>]  clear all, or one
 //   POST /lab/actions          act now: {action: 'delete-pod'|'kill-container', namespace, pod, container?},
 //                              {action: 'issue-token', user, ttlSeconds}, {action: 'event-ttl', seconds}
+//                              {action: 'feature-gate', gate: 'ImageVolume', enabled} (kube-apiserver drops image volumes when off)
 //                              or {action: 'manage-config', enabled?} (the ODH-like operator takes inferenceservice-config, or gives it back)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,6 +18,7 @@ import { authorize, forbiddenError } from '../apiserver/rbac.ts';
 import { parseResourcePath } from '../apiserver/routes.ts';
 import type { UserInfo } from '../types.ts';
 import { setEventTtl } from '../platform/event-ttl.ts';
+import { FEATURE_GATES, setFeatureGate, type FeatureGate } from '../platform/feature-gates.ts';
 import { manageInferenceServiceConfig } from '../platform/operator.ts';
 import { deletePodNow, killContainerNow } from './pod-actions.ts';
 import { switchboardOf, type FaultAction, type FaultSpec, type RequestAttributes } from './switchboard.ts';
@@ -141,10 +143,17 @@ async function act(ctx: ApiContext, a: Record<string, unknown>): Promise<Record<
       setEventTtl(ctx.store, seconds);
       return { eventTtlSeconds: seconds };
     }
+    case 'feature-gate': {
+      const gate = str('gate') as FeatureGate;
+      if (!FEATURE_GATES.includes(gate)) throw badRequest(`feature-gate: no gate "${gate}" (${FEATURE_GATES.join(', ')})`);
+      if (typeof a['enabled'] !== 'boolean') throw badRequest('feature-gate needs "enabled": true or false');
+      setFeatureGate(ctx.store, gate, a['enabled']);
+      return { featureGates: { [gate]: a['enabled'] } };
+    }
     case 'manage-config': {
       const enabled = a['enabled'] !== false;
       return { [enabled ? 'managed' : 'released']: (await manageInferenceServiceConfig(ctx.store, enabled)).metadata.name };
     }
-    default: throw badRequest(`unknown action ${JSON.stringify(a['action'])}: delete-pod, kill-container, issue-token, event-ttl or manage-config`);
+    default: throw badRequest(`unknown action ${JSON.stringify(a['action'])}: delete-pod, kill-container, issue-token, event-ttl, feature-gate or manage-config`);
   }
 }

@@ -4,6 +4,7 @@
 import type { MemoryStore } from '../apiserver/store.ts';
 import type { AdmissionPlugin } from '../types.ts';
 import { startEventTtl } from './event-ttl.ts';
+import { imageVolumeGate } from './feature-gates.ts';
 import { limitRangerAdmission } from './limit-ranger.ts';
 import { startOperator } from './operator.ts';
 import { podSecurityAdmission } from './pod-security.ts';
@@ -22,6 +23,8 @@ export interface PlatformHost {
 export function registerPlatform(lab: PlatformHost, opts: { timeScale: number }): void {
   // Mutating before validating, as kube-apiserver orders them: LimitRanger's defaults, SCC's uid, then
   // Pod Security, and ResourceQuota last (it counts what the pod finally asks for).
+  // The API server's own strategy drops fields of disabled feature gates after the mutating webhooks.
+  lab.addAdmission(imageVolumeGate());
   lab.addAdmission(limitRangerAdmission());
   lab.addAdmission(sccAdmission());
   lab.addAdmission(podSecurityAdmission());
