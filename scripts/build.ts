@@ -3,7 +3,7 @@
 // @kubernetes/client-node 2.x), so the file starts with a few lines that are both shell and JS:
 // the shell part finds a Node >= 22.19 (the repo's pinned one first) and re-executes the file with
 // it; to JS those lines are a string expression and a comment.
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,29 @@ export const NODE_FINDER = [
   `':' //; echo "kubectl-modelcar: needs Node.js >= 22.19 (found: $(node --version 2>/dev/null || echo none)); install Node 24 or set KUBECTL_MODELCAR_NODE=/path/to/node" >&2; exit 127`,
 ].join('\n');
 
+// client-node's KubeConfig module imports undici and the generated API client (every model, about
+// 2.4 MB) for makeApiClient() and applySecurityAuthentication(), which the plugin never calls: it uses
+// applyToHTTPSOptions() and Exec only. Evaluating them cost a tenth of `inspect`'s CPU time, so the
+// bundle gets stand-ins that throw if anything ever calls them.
+const UNUSED_BY_KUBECONFIG: Record<string, string> = {
+  './gen/index.js': 'createConfiguration, ServerConfiguration',
+  undici: 'Agent, ProxyAgent',
+};
+
+const leaveOutClientNodeApiClient: Plugin = {
+  name: 'leave-out-client-node-api-client',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\/gen\/index\.js|undici)$/ }, (args) =>
+      /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/.test(args.importer) ? { path: args.path, namespace: 'modelcar-unused' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'modelcar-unused' }, (args) => {
+      const names = UNUSED_BY_KUBECONFIG[args.path]!.split(', ');
+      const fail = `function(){throw new Error('kubectl-modelcar: ${args.path} of client-node is left out of this build')}`;
+      return { contents: names.map((n) => `export const ${n} = ${fail};`).join('\n'), loader: 'js' };
+    });
+  },
+};
+
 /** The plugin as one minified CommonJS script (shared by the npm build and the single-executable build). */
 export async function bundlePlugin(): Promise<string> {
   const result = await build({
@@ -44,6 +67,7 @@ export async function bundlePlugin(): Promise<string> {
     minify: true,
     write: false,
     legalComments: 'none',
+    plugins: [leaveOutClientNodeApiClient],
     define: {
       __MODELCAR_VERSION__: JSON.stringify(pkg.version),
       __MODELCAR_COMMIT__: JSON.stringify(gitCommit()),

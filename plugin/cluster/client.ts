@@ -4,7 +4,7 @@
 // client-node is imported lazily: `--help` and `version` never load it.
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type {
   ConfigMap,
   Deployment,
