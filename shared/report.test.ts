@@ -32,6 +32,15 @@ describe('buildReport', () => {
     expect(report.findings.map((f) => [f.id, f.causedBy ?? null])).toEqual([['MC104', null], ['MC103', 'MC104'], ['MC202', 'MC103']]);
   });
 
+  it('takes a known bug of the version (MC108) for the cause only when it bit, not for a startup race beside it', () => {
+    // v0.15/v0.17's replaced securityContext or v0.13's latent `ln -s` (MC108 warns) do not make the runtime start early.
+    const latent = buildReport(snap, [r('MC108', 'warn'), r('MC304', 'warn')]);
+    expect(latent.findings.map((f) => [f.id, f.rootCause, f.causedBy ?? null])).toEqual([['MC108', true, null], ['MC304', true, null]]);
+    // v0.13's `ln -s` "File exists" after a modelcar restart (MC108 fails) is why the modelcar is down and the runtime restarted.
+    const bit = buildReport(snap, [r('MC108', 'fail'), r('MC301', 'fail'), r('MC304', 'warn')]);
+    expect(bit.findings.map((f) => [f.id, f.causedBy ?? null])).toEqual([['MC108', null], ['MC301', 'MC108'], ['MC304', 'MC108']]);
+  });
+
   it('does not treat a passing root as a cause', () => {
     const report = buildReport(snap, [r('MC201', 'pass'), r('MC404', 'fail')]);
     expect(report.findings.find((f) => f.id === 'MC404')).toMatchObject({ rootCause: true });

@@ -108,6 +108,9 @@ export interface CauseRule {
   root: CheckId;
   symptoms: readonly CheckId[];
   samePod: boolean;
+  /** The root explains the symptoms only when it fails, not when it warns (MC108 warns about a
+   *  latent bug of the version and fails when it bit: only then is it why the modelcar restarted). */
+  onlyWhenFailed?: boolean;
 }
 
 export const CAUSE_RULES: readonly CauseRule[] = [
@@ -123,7 +126,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
   { root: 'MC205', symptoms: ['MC405', 'MC407', 'MC304', 'MC107'], samePod: false },
   { root: 'MC302', symptoms: ['MC301', 'MC406', 'MC304'], samePod: true },
   { root: 'MC305', symptoms: ['MC301', 'MC209', 'MC404', 'MC304'], samePod: true },
-  { root: 'MC108', symptoms: ['MC301', 'MC404', 'MC304'], samePod: true },
+  { root: 'MC108', symptoms: ['MC301', 'MC404', 'MC304'], samePod: true, onlyWhenFailed: true },
   { root: 'MC301', symptoms: ['MC304', 'MC401'], samePod: true },
 ];
 
@@ -133,7 +136,7 @@ function causeOf(f: CheckResult, all: readonly CheckResult[]): CheckId | undefin
   for (const rule of CAUSE_RULES) {
     if (!rule.symptoms.includes(f.id)) continue;
     const root = all.find(
-      (r) => r.id === rule.root && failing(r.status) && (!rule.samePod || r.object === f.object),
+      (r) => r.id === rule.root && (rule.onlyWhenFailed ? r.status === 'fail' : failing(r.status)) && (!rule.samePod || r.object === f.object),
     );
     if (root) return rule.root;
   }
