@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadTokens } from '../apiserver/auth.ts';
@@ -23,7 +23,6 @@ export async function up(opts: UpOptions): Promise<string> {
   const dir = stateDirFrom(opts);
   const files = stateFiles(dir);
   await mkdir(dir, { recursive: true });
-  const [pki, tokens] = await Promise.all([ensurePki(dir), loadTokens(dir)]);
   let info: ServerInfo | undefined = await runningLab(dir);
   if (!info) {
     await rm(files.info, { force: true });
@@ -37,16 +36,21 @@ export async function up(opts: UpOptions): Promise<string> {
     child.unref();
     await log.close();
     await writeFile(files.pid, `${child.pid}\n`);
-    info = await waitForServer(dir, child.pid!, pki.caCertPem);
+    info = await waitForServer(dir, child.pid!);
   }
+  // The server made the PKI (on a new state dir) before it announced itself: this only reads it.
+  const [pki, tokens] = await Promise.all([ensurePki(dir), loadTokens(dir)]);
   return writeKubeconfig(dir, info.url, pki.caCertPem, tokens);
 }
 
-async function waitForServer(dir: string, pid: number, caPem: string): Promise<ServerInfo> {
+/** Waits for server.json, then for /readyz over TLS with the CA the server made (it writes
+ *  server.json only after its PKI is in place). */
+async function waitForServer(dir: string, pid: number): Promise<ServerInfo> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const info = await readServerInfo(dir);
-    if (info && (await isReady(info.url, caPem))) return info;
+    const ca = info && (await readFile(stateFiles(dir).ca, 'utf8').catch(() => undefined));
+    if (info && ca && (await isReady(info.url, ca))) return info;
     if (!processAlive(pid)) throw new Error(`lab server exited during start; see ${stateFiles(dir).log}`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -24,6 +24,9 @@ export interface SeedTargets {
   /** The private registry; without it the private images are not seeded. */
   privateHost?: string;
   privateCredentials?: RegistryCredentials;
+  /** Each registry's storage root (its filesystem driver's rootdirectory), by host: a tag found
+   *  there pointing at the built digest is not asked for over HTTP (27 HEADs cost ~0.3 s of `lab up`). */
+  storage?: Record<string, string>;
 }
 
 export interface SeedReport {
@@ -48,6 +51,8 @@ export async function seedImages(registry: string | SeedTargets, cacheDir: strin
         const { repository, tag } = resolveImageRef(p.ref, targets.host);
         const host = p.private ? targets.privateHost! : registryHostFor(repository, { host: targets.host, privateHost: targets.privateHost ?? targets.host });
         const auth = p.private ? targets.privateCredentials : undefined;
+        const root = targets.storage?.[host];
+        if (root && storedTag(root, repository, tag!, p.digest)) return [];
         const current = await manifestDigest(host, repository, tag!, auth);
         return current === p.digest ? [] : [{ ...p, host, repository, tag: tag!, auth }];
       }),
@@ -63,6 +68,25 @@ export async function seedImages(registry: string | SeedTargets, cacheDir: strin
     pushedOnce.set(`${m.host}/${m.digest}`, { repository: m.repository, digest: m.digest });
   }
   return { built, pushed: missing.map((m) => m.ref), durationMs: Math.round(performance.now() - start) };
+}
+
+/** Whether a registry's filesystem storage (distribution 2.x layout) has `repository:tag` pointing at
+ *  `digest`, with that manifest's revision link and blob: what makes the registry answer a HEAD of the
+ *  tag with that digest. Anything else (a deleted tag, a moved one, another layout) is asked over HTTP. */
+function storedTag(root: string, repository: string, tag: string, digest: string): boolean {
+  if (!digest.startsWith('sha256:')) return false;
+  const v2 = join(root, 'docker', 'registry', 'v2');
+  const repo = join(v2, 'repositories', repository, '_manifests');
+  const hex = digest.slice('sha256:'.length);
+  try {
+    return (
+      readFileSync(join(repo, 'tags', tag, 'current', 'link'), 'utf8') === digest &&
+      existsSync(join(repo, 'revisions', 'sha256', hex, 'link')) &&
+      existsSync(join(v2, 'blobs', 'sha256', hex.slice(0, 2), hex, 'data'))
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Builds the lab's images into the cache unless this version of the recipes is there already.

@@ -1,7 +1,7 @@
 // The registries' one-line registration in the lab's composition root (server.ts main), before the
 // kubelet's: starts both registries, records them in DIR/registry.json, seeds the lab's images and
 // stops the registries when the lab shuts down.
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { cp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { commandOnPath } from '../host.ts';
@@ -28,11 +28,14 @@ export async function registerRegistries(lab: RegistryHost, opts: { stateDir: st
   const seeded = join(dirname((await prepareImages(cacheDir)).layout), 'registry-storage');
   const fresh = REGISTRY_DIRS.every((d) => !existsSync(join(opts.stateDir, d, 'data')));
   if (fresh && existsSync(seeded)) {
-    await Promise.all(REGISTRY_DIRS.map((d) => cp(join(seeded, d), join(opts.stateDir, d, 'data'), { recursive: true })));
+    // cpSync (native, in this process), not fs.promises.cp: for these ~140 files (16 MB) it takes
+    // about 0.1 s where the promise-based cp took 0.6 to 1.2 s, and no process is forked.
+    for (const d of REGISTRY_DIRS) cpSync(join(seeded, d), join(opts.stateDir, d, 'data'), { recursive: true });
   }
   const registries = await startLabRegistries(opts.stateDir);
   lab.onShutdown(() => registries.stop());
-  const seed = await seedImages(registries, cacheDir);
+  const storage = { [registries.host]: join(opts.stateDir, 'registry', 'data'), [registries.privateHost]: join(opts.stateDir, 'registry-private', 'data') };
+  const seed = await seedImages({ ...registries, storage }, cacheDir);
   if (seed.pushed.length > 0 && !existsSync(seeded)) await keepSeededStorage(opts.stateDir, seeded);
   console.error(`lab: registries ${registries.host} and ${registries.privateHost} (private); images seeded in ${seed.durationMs} ms${seed.built ? ' (built)' : ''}, ${seed.pushed.length} pushed`);
   return { host: registries.host, privateHost: registries.privateHost, privateCredentials: registries.privateCredentials };
