@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { memoryLimitsSupported } from '../lab/kubelet/kubelet.ts';
 import { until } from '../lab/until.ts';
 import { labAdmin } from '../lab/faults/admin-client.ts';
-import { bash, containerStatus, deleteIsvcs, eventsOf, finishedRun, getJson, lastTermination, modelcarLink, predictorPod, waitPodReady, type Kubectl } from './isvc.ts';
+import { LAB_IMAGES } from '../lab/images/catalog.ts';
+import { bash, containerStatus, deleteIsvcs, eventsOf, finishedRun, getJson, lastTermination, livePods, modelcarLink, predictorPod, waitPodReady, type Kubectl } from './isvc.ts';
 import { editStorageInitializer, without } from './kserve-config.ts';
 import { labSession, podsCanRun, type LabSession } from './lab-env.ts';
 import { HUNGRY_MODELCAR_RUN, SLOW_LINK_RUN, buildModelImage } from './model-images.ts';
+import { inspectJson, pluginBinDir, violationsOf, type InspectResult } from './modelcar.ts';
 import { alive, mountsUnder, processesNaming, runcContainersUnder, startOwnLab, type OwnLab } from './own-lab.ts';
 import { ENABLE_MODELCARS_SCRIPT, SEED_NAMESPACE, seedSibling } from './seed.ts';
 
@@ -25,18 +27,43 @@ if (enabled && !memoryLimits) {
 }
 
 let s: LabSession;
+/** docs/scenarios.md's mode unless a row says otherwise (Standard, formerly RawDeployment); the lab's default is Knative. */
+const STANDARD = { 'serving.kserve.io/deploymentMode': 'RawDeployment' };
+const CONFIGMAP = ['configmap', '-n', 'kserve', 'inferenceservice-config'];
 
 /** Applies the seed's InferenceService as `name` with `uri` in NS and returns its first pod's name. */
-async function applySeedSibling(name: string, uri: string, ns = NS, k: Kubectl = s.kubectl): Promise<string> {
-  const r = await k(['apply', '-n', ns, '-f', '-'], { input: seedSibling(name, uri) });
+async function applySeedSibling(name: string, uri: string, ns = NS, k: Kubectl = s.kubectl, annotations: Record<string, string> = {}): Promise<string> {
+  const r = await k(['apply', '-n', ns, '-f', '-'], { input: seedSibling(name, uri, annotations) });
   expect(r.stderr).toBe('');
   return (await predictorPod(k, ns, name)).metadata.name as string;
+}
+
+/** The FailedCreate event of the InferenceService's predictor ReplicaSet, once admission refused its pod. */
+async function replicaSetRefusal(ns: string, isvc: string): Promise<{ message: string }> {
+  return until(`FailedCreate on the ReplicaSet of ${ns}/${isvc}`, async () => {
+    const events = await getJson(s.kubectl, ['events', '-n', ns, '--field-selector', 'reason=FailedCreate']);
+    return events?.items?.find((e: any) => e.involvedObject.kind === 'ReplicaSet' && e.involvedObject.name.startsWith(`${isvc}-predictor-`));
+  }, 60_000, 250);
+}
+
+/** Replaces one key of inferenceservice-config's data with `value` (JSON patch, as the seed's script does). */
+async function setConfigData(key: string, value: string): Promise<void> {
+  const r = await s.kubectl(['patch', ...CONFIGMAP, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: `/data/${key}`, value }])]);
+  if (r.exitCode !== 0) throw new Error(`patching inferenceservice-config /data/${key}: ${r.stderr}`);
+}
+
+/** `kubectl modelcar inspect <isvc> -o json` on the scenario as it is now, held to its row of docs/scenarios.md. */
+async function inspectHolds(row: string, isvc: string, ns = NS, env: Record<string, string> = s.env, extra: string[] = []): Promise<InspectResult> {
+  const r = await inspectJson(env, ns, isvc, extra);
+  expect(violationsOf(row, r)).toEqual([]);
+  return r;
 }
 
 describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl', () => {
   beforeAll(async () => {
     s = await labSession();
     await s.kubectl(['create', 'namespace', NS]);
+    await pluginBinDir(); // bundle the plugin once, outside the tests' own timeouts
   });
   afterAll(async () => {
     await s.kubectl(['delete', 'namespace', NS, '--wait=false']);
@@ -77,6 +104,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       expect((await containerStatus(s.kubectl, NS, pod, 'modelcar')).state.waiting.reason).toBe('PodInitializing');
       const row = (await s.kubectl(['get', 'pod', '-n', NS, pod, '--no-headers'])).stdout;
       expect(row).toMatch(new RegExp(`^${pod}\\s+0/3\\s+Init:(Error|CrashLoopBackOff)\\s`));
+      await inspectHolds('no-models-dir', 'no-models-dir');
     } finally {
       await deleteIsvcs(s.kubectl, NS, ['no-models-dir']);
     }
@@ -100,6 +128,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       const secondEvents = await until('modelcar Pulling in the second pod', async () => pulling(await eventsOf(s.kubectl, NS, second)), 90_000, 500);
       expect(secondEvents).not.toContain(`Container image "${image}" already present on machine`);
       expect(secondEvents).toMatch(new RegExp(`Pulled\\|spec\\.(initContainers\\{modelcar-init\\}|containers\\{modelcar\\})\\|Successfully pulled image "${image.replace(/[.:]/g, '\\$&')}" in `));
+      await inspectHolds('latest-tag', 'latest-tag');
     } finally {
       await deleteIsvcs(s.kubectl, NS, ['latest-tag']);
     }
@@ -118,6 +147,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       expect(events).toMatch(new RegExp(`Failed\\|spec\\.initContainers\\{modelcar-init\\}\\|Failed to pull image "${image.replace(/[.:/]/g, '\\$&')}": `));
       expect(events).toContain('Failed|spec.initContainers{modelcar-init}|Error: ErrImagePull');
       expect((await containerStatus(s.kubectl, NS, pod, 'modelcar')).state.waiting.reason).toBe('PodInitializing');
+      await inspectHolds('image-missing', 'image-missing');
     } finally {
       await deleteIsvcs(s.kubectl, NS, ['image-missing']);
     }
@@ -138,6 +168,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
         .toMatchObject({ limits: { memory: '15Mi' } });
       // No kubelet event says OOMKilled: the container status is the only evidence.
       expect(await eventsOf(s.kubectl, NS, pod)).not.toContain('OOMKilled');
+      await inspectHolds('modelcar-oomkilled', 'modelcar-oomkilled');
     } finally {
       await deleteIsvcs(s.kubectl, NS, ['modelcar-oomkilled']);
     }
@@ -157,6 +188,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       const previous = await s.kubectl(['logs', '-n', NS, pod, '-c', 'kserve-container', '--previous']);
       expect(previous.stdout + previous.stderr).toContain(`Exception: ${NO_MODEL_DIR}`);
       expect((await s.kubectl(['get', 'pod', '-n', NS, pod, '--no-headers'])).stdout).toMatch(new RegExp(`^${pod}\\s+3/3\\s+Running\\s+${runtime.restartCount} \\(\\S+ ago\\)\\s`));
+      await inspectHolds('startup-race', 'startup-race');
     } finally {
       await deleteIsvcs(s.kubectl, NS, ['startup-race']);
     }
@@ -172,6 +204,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       const run = await finishedRun(s.kubectl, NS, pod, 'storage-initializer');
       expect(run.terminated.exitCode).toBe(1);
       expect(run.logs).toContain(`Cannot recognize storage type for ${SEED_URI}`);
+      await inspectHolds('modelcars-disabled', 'modelcars-disabled');
     } finally {
       await deleteIsvcs(s.kubectl, NS, ['modelcars-disabled']);
       await restore();
@@ -235,11 +268,139 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       expect(event.message).toContain('allowPrivilegeEscalation != false (containers "modelcar-init", "modelcar" must set securityContext.allowPrivilegeEscalation=false)');
       expect(event.message).toContain('runAsNonRoot != true (pod or containers "modelcar-init", "modelcar" must set securityContext.runAsNonRoot=true)');
       expect((await getJson(s.kubectl, ['pods', '-n', ns])).items).toEqual([]);
+      await inspectHolds('restricted-namespace', 'sklearn-iris-oci', ns);
     } finally {
       await deleteIsvcs(s.kubectl, ns, ['sklearn-iris-oci']);
       await s.kubectl(['delete', 'namespace', ns, '--wait=false']);
     }
   }, 120_000);
+
+  // The rows below are produced in Standard mode, the mode docs/scenarios.md assumes unless a row says otherwise.
+
+  it('empty-models-dir: a model image with an empty /models: modelcar-init prints NOK and exits 1, the pod stays in Init', async () => {
+    try {
+      const pod = await applySeedSibling('empty-models-dir', `oci://${LAB_IMAGES.modelWithEmptyModelsDir}`, NS, s.kubectl, STANDARD);
+      const run = await finishedRun(s.kubectl, NS, pod, 'modelcar-init');
+      expect(run.terminated.exitCode).toBe(1);
+      expect(run.logs).toContain('NOK ... Prefetched but modelcar is invalid (/models does not exist or is empty)');
+      expect((await containerStatus(s.kubectl, NS, pod, 'modelcar')).state.waiting.reason).toBe('PodInitializing');
+      await inspectHolds('empty-models-dir', 'empty-models-dir');
+    } finally {
+      await deleteIsvcs(s.kubectl, NS, ['empty-models-dir']);
+    }
+  }, 180_000);
+
+  it('private-image-no-secret: modelcar-init is refused the private model image without an imagePullSecret: 401 Unauthorized', async () => {
+    const image = LAB_IMAGES.privateSklearnModel;
+    try {
+      const pod = await applySeedSibling('private-model', `oci://${image}`, NS, s.kubectl, STANDARD);
+      expect((await getJson(s.kubectl, ['pod', '-n', NS, pod])).spec.imagePullSecrets).toBeUndefined();
+      const events = await until('the 401 on modelcar-init', async () => {
+        const e = await eventsOf(s.kubectl, NS, pod);
+        return e.includes('401 Unauthorized') ? e : undefined;
+      }, 90_000, 250);
+      expect(events).toMatch(new RegExp(`Failed\\|spec\\.initContainers\\{modelcar-init\\}\\|Failed to pull image "${image.replace(/[.:/]/g, '\\$&')}": .*401 Unauthorized`));
+      expect((await containerStatus(s.kubectl, NS, pod, 'modelcar')).state.waiting.reason).toBe('PodInitializing');
+      await inspectHolds('private-image-no-secret', 'private-model');
+    } finally {
+      await deleteIsvcs(s.kubectl, NS, ['private-model']);
+    }
+  }, 180_000);
+
+  it('scc-uid-range: in an OpenShift project uidModelcar 1010 is outside the uid range: FailedCreate, no pod', async () => {
+    const ns = 'e2e-scc';
+    expect((await s.kubectl(['create', 'namespace', ns])).exitCode).toBe(0);
+    expect((await s.kubectl(['annotate', 'namespace', ns, 'openshift.io/sa.scc.uid-range=1000660000/10000'])).exitCode).toBe(0);
+    try {
+      const config = JSON.parse((await getJson(s.kubectl, CONFIGMAP)).data.storageInitializer);
+      expect(config.uidModelcar).toBe(1010);
+      expect((await s.kubectl(['apply', '-n', ns, '-f', '-'], { input: seedSibling('sklearn-iris-oci', SEED_URI, STANDARD) })).stderr).toBe('');
+      const event = await replicaSetRefusal(ns, 'sklearn-iris-oci');
+      expect(event.message).toMatch(/^Error creating: pods "sklearn-iris-oci-predictor-[a-z0-9]+-[a-z0-9]*" is forbidden: unable to validate against any security context constraint: \[/);
+      expect(event.message).toContain('runAsUser: Invalid value: 1010: must be in the ranges: [1000660000, 1000669999]');
+      expect((await getJson(s.kubectl, ['pods', '-n', ns])).items).toEqual([]);
+      await inspectHolds('scc-uid-range', 'sklearn-iris-oci', ns);
+    } finally {
+      await deleteIsvcs(s.kubectl, ns, ['sklearn-iris-oci']);
+      await s.kubectl(['delete', 'namespace', ns, '--wait=false']);
+    }
+  }, 150_000);
+
+  it('limitrange-rejects: a LimitRange minimum of 50m / 64Mi refuses the 10m / 15Mi modelcar: FailedCreate, no pod', async () => {
+    const ns = 'e2e-limits';
+    expect((await s.kubectl(['create', 'namespace', ns])).exitCode).toBe(0);
+    const limitRange = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'container-minimum' }, spec: { limits: [{ type: 'Container', min: { cpu: '50m', memory: '64Mi' } }] } };
+    try {
+      expect((await s.kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(limitRange) })).exitCode).toBe(0);
+      expect((await s.kubectl(['apply', '-n', ns, '-f', '-'], { input: seedSibling('sklearn-iris-oci', SEED_URI, STANDARD) })).stderr).toBe('');
+      const event = await replicaSetRefusal(ns, 'sklearn-iris-oci');
+      expect(event.message).toMatch(/^Error creating: pods "sklearn-iris-oci-predictor-[a-z0-9]+-[a-z0-9]*" is forbidden: /);
+      expect(event.message).toContain('minimum cpu usage per Container is 50m, but request is 10m');
+      expect(event.message).toContain('minimum memory usage per Container is 64Mi, but request is 15Mi');
+      expect((await getJson(s.kubectl, ['pods', '-n', ns])).items).toEqual([]);
+      await inspectHolds('limitrange-rejects', 'sklearn-iris-oci', ns);
+    } finally {
+      await deleteIsvcs(s.kubectl, ns, ['sklearn-iris-oci']);
+      await s.kubectl(['delete', 'namespace', ns, '--wait=false']);
+    }
+  }, 150_000);
+
+  // Every wait here ends well before the test's timeout, so the finally that restores the config always runs.
+  it('invalid-config-json: with a storageInitializer that is not JSON, the pod webhook refuses the new InferenceService\'s pod', async () => {
+    const original: string = (await getJson(s.kubectl, CONFIGMAP)).data.storageInitializer;
+    try {
+      // A trailing comma, as a hand edit leaves one.
+      await setConfigData('storageInitializer', original.replace(/}\s*$/, ',}'));
+      expect((await s.kubectl(['apply', '-n', NS, '-f', '-'], { input: seedSibling('invalid-config', SEED_URI, STANDARD) })).stderr).toBe('');
+      const event = await replicaSetRefusal(NS, 'invalid-config');
+      expect(event.message).toBe('Error creating: admission webhook "inferenceservice.kserve-webhook-server.pod-mutator" denied the request: panic: Unable to unmarshall storageInitializer json string due to invalid character \'}\' looking for beginning of object key string  [recovered]');
+      expect(await livePods(s.kubectl, NS, 'invalid-config')).toEqual([]);
+      await inspectHolds('invalid-config-json', 'invalid-config');
+    } finally {
+      await setConfigData('storageInitializer', original);
+      await deleteIsvcs(s.kubectl, NS, ['invalid-config']);
+    }
+  }, 180_000);
+
+  it('example-only-edit: "enableModelcar": true edited into the _example block has no effect: the storage-initializer gets the oci:// URI', async () => {
+    const example: string = (await getJson(s.kubectl, CONFIGMAP)).data._example;
+    // The block's first storageInitializer ("# Example"), edited as someone would by hand.
+    const edited = example.replace('"enableModelcar": false', '"enableModelcar": true');
+    expect(edited).not.toBe(example);
+    const restoreTop = await editStorageInitializer(s.kubectl, without('enableModelcar'));
+    try {
+      await setConfigData('_example', edited);
+      const pod = await applySeedSibling('example-only-edit', SEED_URI, NS, s.kubectl, STANDARD);
+      const spec = (await getJson(s.kubectl, ['pod', '-n', NS, pod])).spec;
+      expect(spec.initContainers.map((c: any) => c.name)).toEqual(['storage-initializer']);
+      expect(spec.containers.map((c: any) => c.name)).toEqual(['kserve-container']);
+      const run = await finishedRun(s.kubectl, NS, pod, 'storage-initializer');
+      expect(run.terminated.exitCode).toBe(1);
+      expect(run.logs).toContain(`Cannot recognize storage type for ${SEED_URI}`);
+      await inspectHolds('example-only-edit', 'example-only-edit');
+    } finally {
+      await setConfigData('_example', example);
+      await restoreTop();
+      await deleteIsvcs(s.kubectl, NS, ['example-only-edit']);
+    }
+  }, 180_000);
+
+  it('config-newer-than-pods: memoryModelcar changed to 20Mi after the pod was created: the pod keeps 15Mi', async () => {
+    let restore: (() => Promise<void>) | undefined;
+    try {
+      const pod = await applySeedSibling('config-newer', SEED_URI, NS, s.kubectl, STANDARD);
+      expect((await waitPodReady(s.kubectl, NS, pod, 120)).stdout).toBe(`pod/${pod} condition met`);
+      await modelcarLink(s.kubectl, NS, pod);
+      restore = await editStorageInitializer(s.kubectl, (c) => ({ ...c, memoryModelcar: '20Mi' }));
+      // The webhook reads the config at each pod admission: the running pod keeps what it was admitted with.
+      const modelcar = (await getJson(s.kubectl, ['pod', '-n', NS, pod])).spec.containers.find((c: any) => c.name === 'modelcar');
+      expect(modelcar.resources.limits.memory).toBe('15Mi');
+      await inspectHolds('config-newer-than-pods', 'config-newer');
+    } finally {
+      await restore?.();
+      await deleteIsvcs(s.kubectl, NS, ['config-newer']);
+    }
+  }, 240_000);
 });
 
 // KServe v0.13.0 needs a lab of that version: one of this test's own, in a temporary state dir, at
@@ -282,6 +443,7 @@ describe.skipIf(!enabled)('a lab of its own: KServe v0.13.0, then `lab down`', (
       return cs?.state?.waiting?.reason === 'CrashLoopBackOff' ? cs : undefined;
     }, 60_000, 250);
     expect(waiting.ready).toBe(false);
+    await inspectHolds('ln-s-file-exists-v0.13', 'sklearn-iris-oci', SEED_NAMESPACE, lab.env);
   }, 300_000);
 
   it('`lab down` leaves no runc container, mount or process of that lab behind', async () => {
