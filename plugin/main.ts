@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The CLI: parses kubectl-style flags, dispatches to one module per command, maps errors to exit codes.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import * as inspect from './commands/inspect.ts';
 import * as version from './commands/version.ts';
@@ -15,6 +15,16 @@ interface CliError {
 
 function hasExitCode(err: unknown): err is CliError & { exitCode: number } {
   return err instanceof Error && typeof (err as CliError).exitCode === 'number';
+}
+
+/** yargs renders the whole help text (cliui layout, string widths: a tenth of `inspect`'s start-up)
+ *  each time a command handler starts, and keeps it for a later showHelp(), which only a fail() that
+ *  prints help would call. Ours throws instead, so the text is never used: don't make it. `--help`
+ *  itself does not go through this. */
+function skipHelpCacheOnCommands(cli: Argv): void {
+  const internals = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -41,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   cli = inspect.register(cli);
   cli = version.register(cli);
+  skipHelpCacheOnCommands(cli);
   await cli.parseAsync();
   return Number(process.exitCode ?? 0);
 }
