@@ -50,6 +50,13 @@ const defaultPullPolicy = (image: string) => {
   return image.includes('@') ? 'IfNotPresent' : !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
 };
 
+/** LAB_KUBELET_TRACE=1: one stderr line (server.log) per event, status write and probe result, with
+ *  milliseconds, to see where a pod's start-up goes (bench/seed-startup.ts --trace). */
+const TRACE = process.env['LAB_KUBELET_TRACE'] === '1';
+const trace = (pod: Pod, what: string): void => {
+  if (TRACE) console.error(`kubelet trace ${new Date().toISOString()} ${podDescription(pod)} ${what}`);
+};
+
 export class PodWorker {
   pod: Pod;
   readonly uid: string;
@@ -114,6 +121,7 @@ export class PodWorker {
     const record = this.ctx.store.recordEvent.bind(this.ctx.store) as RecordEvent;
     const involved: KObject = { apiVersion: 'v1', kind: 'Pod', metadata: this.pod.metadata };
     const fieldPath = rec ? `spec.${FIELD[rec.kind]}{${rec.spec.name}}` : undefined;
+    trace(this.pod, `event ${reason}${rec ? ` ${rec.spec.name}` : ''}`);
     this.eventChain = this.eventChain
       .then(() => record(involved, type, reason, message, { component: 'kubelet', host: this.ctx.nodeName }, fieldPath ? { fieldPath } : {}))
       .catch(() => {
@@ -142,6 +150,7 @@ export class PodWorker {
       });
       try {
         await store.updateStatus('pods', { ...current, status } as KObject);
+        if (TRACE) trace(current as Pod, `status ${(status.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type).join(',')} ready=${this.containers.map((r) => `${r.spec.name}:${r.ready}`).join(',')}`);
       } catch {
         // deleted meanwhile, or a conflicting write: the next change publishes again
       }
@@ -152,6 +161,7 @@ export class PodWorker {
   // ---- lifecycle ----
 
   private async run(): Promise<void> {
+    trace(this.pod, 'worker started');
     mkdirSync(this.dir, { recursive: true });
     await this.publish();
     if (!(await this.setUpVolumes())) return;
@@ -580,6 +590,7 @@ export class PodWorker {
       while (instance.running && !this.signal.aborted) {
         const result = await runProbe(probe, c, this.podIP, (argv, timeoutMs) => this.execCapture(instance, argv, timeoutMs));
         if (!instance.running || this.signal.aborted) return;
+        trace(this.pod, `probe ${kind} ${c.name} ${result.ok ? 'ok' : 'failed'}`);
         if (result.ok) {
           successes++;
           failures = 0;
