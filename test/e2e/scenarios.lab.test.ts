@@ -30,10 +30,17 @@ let s: LabSession;
 /** docs/scenarios.md's mode unless a row says otherwise (Standard, formerly RawDeployment); the lab's default is Knative. */
 const STANDARD = { 'serving.kserve.io/deploymentMode': 'RawDeployment' };
 const CONFIGMAP = ['configmap', '-n', 'kserve', 'inferenceservice-config'];
+/** KServe's servers exit when /mnt/models cannot be read, and a runtime in its restart back-off cannot be
+ *  exec'd into: the in-pod checks need it running. The lab's sklearn server takes this long over its
+ *  imports (a real one takes seconds) before it loads the model, so inspect runs during its first run. */
+const SLOW_IMPORT = { SKLEARNSERVER_IMPORT_SECONDS: '40' };
 
-/** Applies the seed's InferenceService as `name` with `uri` in NS and returns its first pod's name. */
-async function applySeedSibling(name: string, uri: string, ns = NS, k: Kubectl = s.kubectl, annotations: Record<string, string> = {}): Promise<string> {
-  const r = await k(['apply', '-n', ns, '-f', '-'], { input: seedSibling(name, uri, annotations) });
+/** Applies the seed's InferenceService as `name` with `uri` in NS (with `annotations`, and `env` for the
+ *  runtime container) and returns its first pod's name. */
+async function applySeedSibling(name: string, uri: string, ns = NS, k: Kubectl = s.kubectl, annotations: Record<string, string> = {}, env: Record<string, string> = {}): Promise<string> {
+  const envLines = Object.entries(env).map(([key, value]) => `        - name: ${key}\n          value: "${value}"`);
+  const yaml = seedSibling(name, uri, annotations).replace(/(storageUri: .*)$/m, envLines.length ? `$1\n      env:\n${envLines.join('\n')}` : '$1');
+  const r = await k(['apply', '-n', ns, '-f', '-'], { input: yaml });
   expect(r.stderr).toBe('');
   return (await predictorPod(k, ns, name)).metadata.name as string;
 }
@@ -69,17 +76,15 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
     await s.kubectl(['delete', 'namespace', NS, '--wait=false']);
   });
 
+  // Knative mode (the lab's default) where the table says Standard: the mode only adds queue-proxy, which
+  // mounts nothing of the model; the uids of kserve-container and modelcar are the same in both modes.
   it('uid-mismatch: without uidModelcar the runtime (1000) is refused /proc/<pid>/root of the root modelcar', async () => {
     const restore = await editStorageInitializer(s.kubectl, without('uidModelcar'));
     try {
-      const pod = await applySeedSibling('uid-mismatch', SEED_URI);
+      const pod = await applySeedSibling('uid-mismatch', SEED_URI, NS, s.kubectl, {}, SLOW_IMPORT);
       const spec = (await getJson(s.kubectl, ['pod', '-n', NS, pod])).spec;
       expect(spec.shareProcessNamespace).toBe(true);
       expect(spec.containers.find((c: any) => c.name === 'modelcar').securityContext).toBeUndefined();
-      const run = await finishedRun(s.kubectl, NS, pod, 'kserve-container');
-      expect(run.terminated.exitCode).toBe(1);
-      // KServe's Storage.download checks os.path.exists, which is False when the kernel refuses the path.
-      expect(run.logs).toContain(`Exception: ${NO_MODEL_DIR}`);
       // The link is there and points at the modelcar, which runs as root.
       const pid = /^\/proc\/(\d+)\//.exec(await modelcarLink(s.kubectl, NS, pod))![1];
       const uids = await s.kubectl(['exec', '-n', NS, pod, '-c', 'modelcar', '--', 'sh', '-c', `grep ^Uid: /proc/${pid}/status`]);
@@ -89,6 +94,13 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       expect(other.stdout).toBe('65534');
       expect(other.stderr).toBe('ls: /mnt/models/: Permission denied\ncommand terminated with exit code 1');
       expect((await s.kubectl(['exec', '-n', NS, pod, '-c', 'modelcar', '--', 'ls', '/mnt/models/'])).stdout).toBe('model.joblib');
+      // While the runtime still runs (its first run, importing): the probe sees both uids and the refusal.
+      expect((await containerStatus(s.kubectl, NS, pod, 'kserve-container')).state.running).toBeDefined();
+      await inspectHolds('uid-mismatch', 'uid-mismatch');
+      const run = await finishedRun(s.kubectl, NS, pod, 'kserve-container');
+      expect(run.terminated.exitCode).toBe(1);
+      // KServe's Storage.download checks os.path.exists, which is False when the kernel refuses the path.
+      expect(run.logs).toContain(`Exception: ${NO_MODEL_DIR}`);
     } finally {
       await deleteIsvcs(s.kubectl, NS, ['uid-mismatch']);
       await restore();
@@ -211,18 +223,21 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
     }
   }, 180_000);
 
+  // Standard mode, as the table says: the InferenceService stays (inspect starts from it) with KServe's own
+  // pod beside the one made outside KServe, and a Knative pod's queue-proxy would hold the ports its copy needs.
   it('share-process-namespace-false: the same containers outside KServe, pid namespaces apart, cannot follow the link', async () => {
     // The modelcar pod as KServe's webhook made it, re-created as a plain Deployment (no webhook
-    // trigger) with shareProcessNamespace false: a pod edited outside KServe.
-    const template = await getJson(s.kubectl, ['pod', '-n', NS, await applySeedSibling('spn-source', SEED_URI)]);
-    await deleteIsvcs(s.kubectl, NS, ['spn-source']);
+    // trigger) with shareProcessNamespace false: a pod edited outside KServe. Its runtime never gets to
+    // listen (it fails on the model first), so it does not collide with KServe's pod on the host network.
+    const template = await getJson(s.kubectl, ['pod', '-n', NS, await applySeedSibling('spn-false', SEED_URI, NS, s.kubectl, STANDARD)]);
     const saVolume = (v: { name: string }) => v.name.startsWith('kube-api-access-');
     const strip = (c: any) => ({ ...c, volumeMounts: c.volumeMounts?.filter((m: any) => !saVolume(m)) });
-    const labels = { app: 'spn-false', 'serving.kserve.io/inferenceservice': 'spn-false', component: 'predictor' };
+    const slow = (c: any) => (c.name === 'kserve-container' ? { ...c, env: [...(c.env ?? []), ...Object.entries(SLOW_IMPORT).map(([name, value]) => ({ name, value }))] } : c);
+    const labels = { app: 'spn-false-outside', 'serving.kserve.io/inferenceservice': 'spn-false', component: 'predictor' };
     const deployment = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'spn-false-predictor', namespace: NS },
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'spn-false-outside', namespace: NS },
       spec: {
-        replicas: 1, selector: { matchLabels: { app: 'spn-false' } },
+        replicas: 1, selector: { matchLabels: { app: 'spn-false-outside' } },
         template: {
           metadata: { labels },
           spec: {
@@ -231,25 +246,28 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
             terminationGracePeriodSeconds: 2,
             volumes: template.spec.volumes.filter((v: any) => !saVolume(v)),
             initContainers: template.spec.initContainers.map(strip),
-            containers: template.spec.containers.map(strip),
+            containers: template.spec.containers.map(strip).map(slow),
           },
         },
       },
     };
     try {
       expect((await s.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deployment) })).stderr).toBe('');
-      const pod = (await predictorPod(s.kubectl, NS, 'spn-false')).metadata.name as string;
+      const pod = await until('the pod made outside KServe', async () => (await getJson(s.kubectl, ['pods', '-n', NS, '-l', 'app=spn-false-outside']))?.items?.[0]?.metadata.name as string | undefined, 60_000, 250);
       expect((await getJson(s.kubectl, ['pod', '-n', NS, pod])).spec.shareProcessNamespace).toBe(false);
-      const run = await finishedRun(s.kubectl, NS, pod, 'kserve-container');
-      expect(run.terminated.exitCode).toBe(1);
-      expect(run.logs).toContain(`Exception: ${NO_MODEL_DIR}`);
       // In its own pid namespace the modelcar's shell was pid 1: the link names the runtime's own pid 1 there.
       expect(await modelcarLink(s.kubectl, NS, pod)).toBe('/proc/1/root/models');
       const own = await s.kubectl(['exec', '-n', NS, pod, '-c', 'modelcar', '--', 'ls', '/mnt/models/']);
       expect(own.stdout).toBe('model.joblib');
+      // While the runtime still runs (its first run, importing), that pod alone.
+      expect((await containerStatus(s.kubectl, NS, pod, 'kserve-container')).state.running).toBeDefined();
+      await inspectHolds('share-process-namespace-false', 'spn-false', NS, s.env, ['--pod', pod]);
+      const run = await finishedRun(s.kubectl, NS, pod, 'kserve-container');
+      expect(run.terminated.exitCode).toBe(1);
+      expect(run.logs).toContain(`Exception: ${NO_MODEL_DIR}`);
     } finally {
-      await s.kubectl(['delete', 'deployment', '-n', NS, 'spn-false-predictor', '--wait=false']);
-      await until('the spn-false pods to be gone', async () => ((await getJson(s.kubectl, ['pods', '-n', NS, '-l', 'app=spn-false']))?.items.length === 0 ? true : undefined), 60_000, 250);
+      await s.kubectl(['delete', 'deployment', '-n', NS, 'spn-false-outside', '--wait=false']);
+      await deleteIsvcs(s.kubectl, NS, ['spn-false']);
     }
   }, 240_000);
 
