@@ -220,12 +220,15 @@ describe('contexts of the lab kubeconfig', () => {
   });
 
   it('a token that expired: one line saying the credentials were rejected, exit 3, the token not printed', async () => {
-    // The lab's admin CLI issues a token for `support` that expires after 2 s (run as a command: plugin tests import no lab code).
-    const cli = await execa(process.execPath, [path.join(root, 'test/lab/cli.ts'), 'fault', 'token', 'support', '2', '--state', inject('labStateDir')], { reject: false });
+    // The lab's admin CLI issues a token for `support` that expires after 10 s (run as a command: plugin
+    // tests import no lab code); long enough for the first inspect on a loaded machine.
+    const lifetimeMs = 10_000;
+    const cli = await execa(process.execPath, [path.join(root, 'test/lab/cli.ts'), 'fault', 'token', 'support', String(lifetimeMs / 1000), '--state', inject('labStateDir')], { reject: false });
+    const issuedBy = Date.now();
     const token = (JSON.parse(String(cli.stdout)) as { token: string }).token;
     const fresh = await modelcar(['inspect', ISVC, '-n', ns, '--pod', POD, '-q', '--token', token]);
     expect(fresh.exitCode, fresh.stderr).toBe(4); // support may not exec: incomplete, but authenticated
-    await new Promise((r) => setTimeout(r, 2_500));
+    await new Promise((r) => setTimeout(r, Math.max(0, issuedBy + lifetimeMs + 500 - Date.now())));
     const expired = await modelcar(['inspect', ISVC, '-n', ns, '--pod', POD, '-q', '--token', token]);
     expect(expired.exitCode).toBe(3);
     expect(expired.stderr.trim().split('\n')).toHaveLength(1);
