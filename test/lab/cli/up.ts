@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadTokens } from '../apiserver/auth.ts';
 import { ensurePki } from '../apiserver/certs.ts';
 import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
+import { serverScript } from './server-bundle.ts';
 import { isReady, processAlive, readServerInfo, runningLab, stateDirFrom, stateFiles, type ServerInfo } from './state.ts';
 
 export const describe = 'start the lab (API server, controllers) and print `export KUBECONFIG=...`';
@@ -27,7 +28,7 @@ export async function up(opts: UpOptions): Promise<string> {
   if (!info) {
     await rm(files.info, { force: true });
     const log = await open(files.log, 'a');
-    const args = [SERVER_MAIN, '--state', dir];
+    const args = [await serverScript(SERVER_MAIN), '--state', dir];
     if (opts.kserveVersion) args.push('--kserve-version', opts.kserveVersion);
     if (opts.timeScale) args.push('--time-scale', opts.timeScale);
     // Node's compile cache keeps the type-stripped, compiled modules: it halves the server's start.
