@@ -254,8 +254,22 @@ export async function gather(client: KubeClient, target: GatherTarget, opts: Gat
         );
       });
 
+  const podsCall = rec.attempt({ verb: 'list', resource: 'pods', namespace }, () => client.listPods(namespace, isvcSelector), [] as Pod[]);
+  // The in-pod probes need only the pods: they start as soon as the pods are listed, while the other
+  // calls are on their way (the probe's exec, on a connection of its own, is the longest call of a run).
+  // They are awaited last, as before, so the errors that end a run stay the same.
+  // Probes: pods in parallel, one exec at a time inside a pod. A 403 on the first stops the rest.
+  const forbidden: { err?: ForbiddenError } = {};
+  const probesCall = podsCall.then((pods) => {
+    const selected = target.pod ? pods.filter((p) => p.metadata.name === target.pod) : pods;
+    const needsProbe = ociSources(isvc).length > 0 || selected.some((p) => modelcarContainers(p.spec).length > 0);
+    return needsProbe ? Promise.all(selected.map((p) => probePod(client, p, opts, forbidden))).then((r) => r.flat()) : undefined;
+  });
+  // Should an earlier call end the run, this must not become an unhandled rejection.
+  probesCall.catch(() => undefined);
+
   const [pods, events, replicaSets, deployments, revisions, ns, limitRanges, quotas, runtimes, clusterRuntimes, controllerPods] = await Promise.all([
-    rec.attempt({ verb: 'list', resource: 'pods', namespace }, () => client.listPods(namespace, isvcSelector), [] as Pod[]),
+    podsCall,
     rec.attempt({ verb: 'list', resource: 'events', namespace }, () => client.listEvents(namespace), []),
     rec.attempt({ verb: 'list', resource: 'replicasets.apps', namespace }, () => client.listReplicaSets(namespace, isvcSelector), []),
     rec.attempt({ verb: 'list', resource: 'deployments.apps', namespace }, () => client.listDeployments(namespace, isvcSelector), []),
@@ -301,10 +315,8 @@ export async function gather(client: KubeClient, target: GatherTarget, opts: Gat
   const uids = new Set<string>([isvc, ...pods, ...replicaSets, ...deployments, ...revisions].map((o: KObject) => o.metadata.uid ?? '').filter(Boolean));
   snap.events.push({ namespace, gatheredAt: snap.now, items: relevantEvents(events, name, uids) });
 
-  // Second round: the config, the nodes of the pods, the logs, the probes.
+  // Second round: the config, the nodes of the pods, the logs (the probes are under way).
   const nodeNames = [...new Set(selected.map((p) => p.spec.nodeName).filter((n): n is string => !!n))];
-  const forbidden: { err?: ForbiddenError } = {};
-  const needsProbe = ociSources(isvc).length > 0 || selected.some((p) => modelcarContainers(p.spec).length > 0);
   const [configMap, nodes, logs] = await Promise.all([
     client.getConfigMap(kserveNamespace, CONFIG_MAP_NAME).then(
       (cm) => ({ cm, absence: undefined }),
@@ -325,11 +337,8 @@ export async function gather(client: KubeClient, target: GatherTarget, opts: Gat
   snap.nodes = nodes.filter((n): n is NonNullable<typeof n> => n !== undefined);
   snap.logs = logs.flat();
 
-  // Probes: pods in parallel, one exec at a time inside a pod. A 403 on the first stops the rest.
-  if (needsProbe) {
-    const results = await Promise.all(selected.map((p) => probePod(client, p, opts, forbidden)));
-    snap.execs = results.flat();
-  }
+  const execs = await probesCall;
+  if (execs) snap.execs = execs;
   snap.gaps = rec.gaps;
   return snap;
 }
