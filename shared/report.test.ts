@@ -41,6 +41,13 @@ describe('buildReport', () => {
     expect(bit.findings.map((f) => [f.id, f.causedBy ?? null])).toEqual([['MC108', null], ['MC301', 'MC108'], ['MC304', 'MC108']]);
   });
 
+  it('takes the re-pull of a :latest modelcar (MC206) for the cause of a startup race only when nothing in the pod explains it', () => {
+    const race = buildReport(snap, [r('MC206', 'warn', 'inferenceservice/ns/x'), r('MC304', 'warn', POD_A)]);
+    expect(race.findings.map((f) => [f.id, f.causedBy ?? null])).toEqual([['MC206', null], ['MC304', 'MC206']]);
+    const spn = buildReport(snap, [r('MC206', 'warn', 'inferenceservice/ns/x'), r('MC201', 'fail', POD_A), r('MC304', 'warn', POD_A)]);
+    expect(spn.findings.find((f) => f.id === 'MC304')?.causedBy).toBe('MC201');
+  });
+
   it('does not treat a passing root as a cause', () => {
     const report = buildReport(snap, [r('MC201', 'pass'), r('MC404', 'fail')]);
     expect(report.findings.find((f) => f.id === 'MC404')).toMatchObject({ rootCause: true });

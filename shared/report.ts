@@ -128,6 +128,9 @@ export const CAUSE_RULES: readonly CauseRule[] = [
   { root: 'MC305', symptoms: ['MC301', 'MC209', 'MC404', 'MC304'], samePod: true },
   { root: 'MC108', symptoms: ['MC301', 'MC404', 'MC304'], samePod: true, onlyWhenFailed: true },
   { root: 'MC301', symptoms: ['MC304', 'MC401'], samePod: true },
+  // Last: with policy Always the modelcar's image is pulled again after modelcar-init pulled it, while
+  // the runtime already starts, which is what makes the runtime lose the race when nothing above explains it.
+  { root: 'MC206', symptoms: ['MC304'], samePod: false },
 ];
 
 const failing = (s: Status) => s === 'fail' || s === 'warn';

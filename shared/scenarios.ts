@@ -27,7 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'uid-mismatch', fail: ['MC205', 'MC405'], warn: [], may: ['MC107', 'MC304', 'MC407'], root: ['MC205'], statuses: {}, exit: 1 },
   { id: 'no-models-dir', fail: ['MC301', 'MC302'], warn: [], may: [], root: ['MC302'], statuses: { MC401: 'skip' }, exit: 1 },
   { id: 'empty-models-dir', fail: ['MC301', 'MC302'], warn: [], may: [], root: ['MC302'], statuses: { MC401: 'skip' }, exit: 1 },
-  { id: 'latest-tag', fail: [], warn: ['MC206'], may: [], root: ['MC206'], statuses: {}, exit: 0 },
+  { id: 'latest-tag', fail: [], warn: ['MC206'], may: ['MC304'], root: ['MC206'], statuses: {}, exit: 0 },
   { id: 'image-missing', fail: ['MC301', 'MC302'], warn: [], may: [], root: ['MC302'], statuses: {}, exit: 1 },
   { id: 'private-image-no-secret', fail: ['MC301', 'MC302'], warn: [], may: [], root: ['MC302'], statuses: {}, exit: 1 },
   { id: 'modelcar-oomkilled', fail: ['MC305'], warn: ['MC209'], may: ['MC301', 'MC304', 'MC404'], root: ['MC305'], statuses: {}, exit: 1 },
