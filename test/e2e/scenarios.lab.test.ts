@@ -1,5 +1,7 @@
-// The scenarios of docs/scenarios.md produced for real in the shared lab (KServe v0.20.0, Knative
-// mode), through the real kubectl, each asserted from status, events, logs or exec output. One at a
+// The scenarios of docs/scenarios.md produced for real in the shared lab (KServe v0.20.0, Knative mode
+// by default, Standard where the test says so), through the real kubectl, each asserted from status,
+// events, logs or exec output, then inspected with `kubectl modelcar inspect -o json` and held to its
+// row of the table (test/e2e/modelcar.ts violationsOf). One at a
 // time: pods share the host's network, so each InferenceService is deleted (pods gone) before the
 // next. ln-s-file-exists-v0.13 needs a lab of another KServe version: the last describe starts one.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -107,6 +109,10 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
     }
   }, 180_000);
 
+  // Knative mode where the table says Standard, for this row and image-missing, modelcar-oomkilled,
+  // startup-race and modelcars-disabled: what they look at (modelcar-init, modelcar, the runtime's restarts,
+  // the storage-initializer) is injected by KServe's pod webhook the same way in both modes; Knative only
+  // adds queue-proxy, which no check of these rows reads.
   it('no-models-dir: modelcar-init prints NOK and exits 1, the pod stays in Init', async () => {
     try {
       const pod = await applySeedSibling('no-models-dir', 'oci://lab/model-without-models-dir:1.0');
@@ -122,6 +128,8 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
     }
   }, 180_000);
 
+  // Knative mode: Knative resolves tags to digests in the Revision's containers, but the modelcar is
+  // injected at pod admission, after that, so its `:latest` reaches the pod as in Standard mode.
   it('latest-tag: the modelcar image is pulled again at every start (imagePullPolicy Always)', async () => {
     const image = 'rhuss/kserving-example-sklearn:latest';
     try {
@@ -271,6 +279,8 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
     }
   }, 240_000);
 
+  // Knative mode: Pod Security refuses the pod for modelcar-init and modelcar in both modes (the lab's
+  // queue-proxy passes restricted); the refusal sits on the Revision's ReplicaSet instead.
   it('restricted-namespace: Pod Security restricted refuses the modelcar pod: FailedCreate on the ReplicaSet, no pod', async () => {
     const ns = 'e2e-restricted';
     await s.kubectl(['create', 'namespace', ns]);
@@ -431,6 +441,7 @@ describe.skipIf(!enabled)('a lab of its own: KServe v0.13.0, then `lab down`', (
     await lab?.down();
   });
 
+  // Knative (Serverless) mode, the default of that lab: the `ln -s` of v0.13's modelcar is the same in both modes.
   it('ln-s-file-exists-v0.13: after a modelcar restart `ln -s` meets its old link: File exists, CrashLoopBackOff', async () => {
     lab = await startOwnLab({ kserveVersion: 'v0.13.0', timeScale: '10' });
     const k = lab.kubectl;
