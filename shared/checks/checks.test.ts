@@ -176,6 +176,20 @@ describe('MC2xx', () => {
     expect(one(s, 'MC205')).toMatchObject({ status: 'fail', evidence: { hintKey: 'gid', suggestedGid: 1000 } });
   });
 
+  it('MC205 offline, uidModelcar unset: warns when the runtime is held to non-root and the modelcar runs as its image user; skips when nothing is known', () => {
+    const s = healthySnapshot({ source: 'file' });
+    const runtime = s.pods[0]!.spec.containers[0]!;
+    const mc = s.pods[0]!.spec.containers.find((c) => c.name === 'modelcar')!;
+    runtime.securityContext = { runAsNonRoot: true, allowPrivilegeEscalation: false };
+    delete mc.securityContext;
+    expect(one(s, 'MC205')).toMatchObject({ status: 'warn', evidence: { hintKey: 'unknown', unknownContainer: 'modelcar', runtimeRunAsNonRoot: true } });
+    mc.securityContext = { runAsNonRoot: true };
+    expect(one(s, 'MC205').status).toBe('skip');
+    delete runtime.securityContext;
+    delete mc.securityContext;
+    expect(one(s, 'MC205').status).toBe('skip');
+  });
+
   it('MC206 warns on imagePullPolicy Always even with a fixed tag', () => {
     const s = healthySnapshot();
     s.pods[0]!.spec.containers.find((c) => c.name === 'modelcar')!.imagePullPolicy = 'Always';

@@ -93,7 +93,16 @@ function mc205(ctx: Context, t: TargetView, pod: Pod, mcs: ModelcarContainer[]):
     const ev = { ...base, source: 'pod spec', runtimeUid: ri.uid, modelcarUid: mi.uid, runtimeGid: ri.gid, modelcarGid: mi.gid };
     if (ri.uid.value === null || mi.uid.value === null) {
       const unknown = ri.uid.value === null ? runtime.name : mc.container.name;
-      if (ri.uid.value === null && mi.uid.value === null) return skip('MC205', podRef(pod), 'neither container sets a user; both run as their image users, which the spec does not show', ev, runtime.name);
+      if (ri.uid.value === null && mi.uid.value === null) {
+        // Offline or without exec (docs/scenarios.md uid-mismatch note): the runtime is held to a
+        // non-root user while nothing keeps the modelcar from its image's user, root in busybox-based
+        // model images: a likely mismatch, which only the uids in /proc can confirm.
+        const nonRoot = (c: typeof runtime) => c.securityContext?.runAsNonRoot ?? pod.spec.securityContext?.runAsNonRoot;
+        if (nonRoot(runtime) === true && nonRoot(mc.container) !== true) {
+          return result('MC205', 'warn', podRef(pod), `${runtime.name} must run as non-root, ${mc.container.name} runs as its image's user (root in busybox-based model images); neither user is in the spec, so they differ unless the model image's USER is the runtime's`, { ...ev, hintKey: 'unknown', unknownContainer: mc.container.name, runtimeRunAsNonRoot: true }, runtime.name);
+        }
+        return skip('MC205', podRef(pod), 'neither container sets a user; both run as their image users, which the spec does not show', ev, runtime.name);
+      }
       return result('MC205', 'warn', podRef(pod), `${unknown} runs as its image's user, which the spec does not show; the other runs as ${ri.uid.value ?? mi.uid.value}`, { ...ev, hintKey: 'unknown', unknownContainer: unknown }, runtime.name);
     }
     if (ri.uid.value !== mi.uid.value) {
