@@ -35,5 +35,9 @@ describe('catalogue', () => {
     expect(hintFor('MC408', { hintKey: 'nonsense', pod: 'p', namespace: 'n', container: 'c', modelPath: '/mnt/models' })).toBe(
       'kubectl exec p -n n -c c -- ls -l /mnt/models/   # by hand',
     );
+    // Not /proc/1/root: pid 1 is the pause container when the pod shares its process namespace.
+    expect(hintFor('MC408', { hintKey: 'noShell', pod: 'p', namespace: 'n', container: 'c', modelPath: '/mnt/models' })).toBe(
+      'kubectl debug p -n n -it --image=busybox --target=c -- sh   # the runtime image has no shell; in the debug shell: ps -o pid,user,args, then ls -l /proc/<pid of the runtime>/root/mnt/models/',
+    );
   });
 });
