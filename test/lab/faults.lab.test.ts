@@ -70,7 +70,7 @@ describe('API faults', () => {
     const first = await pattern();
     expect(new Set(first)).toEqual(new Set([0, 1]));
     expect(await pattern()).toEqual(first);
-  });
+  }, 150_000); // 16 kubectl processes: a minute is too short on a loaded 2-core machine
 
   it('added latency delays only the scoped requests', async () => {
     await addFault(['--type', 'latency', '--ms', '800', '--verb', 'get', '--resource', 'pods', '--namespace', NS]);
@@ -96,10 +96,12 @@ describe('API faults', () => {
   });
 
   it('a token that expires after N seconds: accepted, then Unauthorized', async () => {
-    const issued = await labCli(['fault', 'token', 'support', '2']);
+    // 10 s: the first request must land before expiry even on a loaded machine; wait from issue time.
+    const issued = await labCli(['fault', 'token', 'support', '10']);
+    const issuedBy = Date.now();
     const token = issued.json.token as string;
     expect((await kubectl(['--token', token, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])).stdout).toBe('support');
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, Math.max(0, issuedBy + 10_500 - Date.now())));
     const late = await kubectl(['--token', token, 'get', 'pods', '-n', NS]);
     expect(late.exitCode).toBe(1);
     expect(late.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
