@@ -8,7 +8,7 @@
 // pods have their own network namespaces, so the labs and both modes run side by side; at most two
 // seed pods start at once, and the sklearn stand-in is given a real server's import time, so that a
 // healthy pod is not turned into the startup-race row by the load (see IMPORT_SECONDS).
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { bash, getJson, waitIsvcReady, waitPodReady, type Kubectl } from './isvc
 import { editStorageInitializer } from './kserve-config.ts';
 import { labSession, podsCanRun } from './lab-env.ts';
 import { MATRIX_VERSIONS, MODES, STANDARD_ANNOTATION, USERS, recordedMode, rowsFor, type MatrixVersion, type Mode, type User } from './matrix-rows.ts';
-import { inspectJson, violationsOf } from './modelcar.ts';
+import { inspectJson, violationsOf, type InspectResult } from './modelcar.ts';
 import { startOwnLab, type OwnLab } from './own-lab.ts';
 import { ENABLE_MODELCARS_SCRIPT, SEED_ISVC, SEED_ISVC_NAME, seedSibling } from './seed.ts';
 
@@ -54,7 +54,7 @@ interface Target {
 /** A copy of the lab's kubeconfig whose `sso` user runs the lab's credential plugin through a wrapper
  *  that counts its calls: the proof that the plugin authenticated through the exec plugin, since an
  *  sso report looks like an admin one (both may exec). */
-async function ssoWitness(env: Record<string, string>): Promise<{ env: Record<string, string>; calls: () => Promise<number> }> {
+async function ssoWitness(env: Record<string, string>): Promise<{ env: Record<string, string>; calls: () => Promise<number>; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'matrix-sso-'));
   const log = join(dir, 'calls');
   const wrapper = join(dir, 'sso-credential');
@@ -66,7 +66,11 @@ async function ssoWitness(env: Record<string, string>): Promise<{ env: Record<st
   sso.user.exec.command = wrapper;
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, stringifyYaml(config), { mode: 0o600 });
-  return { env: { ...env, KUBECONFIG: kubeconfig }, calls: async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean).length };
+  return {
+    env: { ...env, KUBECONFIG: kubeconfig },
+    calls: async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean).length,
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 const targets = new Map<MatrixVersion, Target>();
@@ -267,9 +271,14 @@ describe.skipIf(!enabled)('inspect matrix: the healthy seed example on every emu
             const d = await targets.get(version)!.deployed;
             const sso = user === 'sso' ? await ssoWitness(d.env) : undefined;
             const started = Date.now();
-            const r = await inspectJson(sso?.env ?? d.env, NAMESPACE[mode], SEED_ISVC_NAME, CONTEXT_ARGS[user]);
+            let r: InspectResult;
+            try {
+              r = await inspectJson(sso?.env ?? d.env, NAMESPACE[mode], SEED_ISVC_NAME, CONTEXT_ARGS[user]);
+              if (sso) expect(await sso.calls(), 'calls of the sso exec credential plugin').toBeGreaterThan(0);
+            } finally {
+              await sso?.remove();
+            }
             timings.push(`${version} ${mode} ${user} inspect ${Date.now() - started} ms`);
-            if (sso) expect(await sso.calls(), 'calls of the sso exec credential plugin').toBeGreaterThan(0);
             // The report is about the one pod that was checked above, not a successor or a terminating one.
             expect(r.report.targets.flatMap((t) => t.pods.map((p) => p.name))).toEqual([d.pods[mode].metadata.name]);
             for (const row of rows) expect(violationsOf(row, r)).toEqual([]);
