@@ -3,9 +3,10 @@
 // from a ServingRuntime with that image), several OCI sources, scale to zero, expired events, the
 // ImageVolume feature gate off; and offline mode from what the lab really produces: the plugin's own
 // --dump, `kubectl cluster-info dump` (with and without the InferenceService and config added) and a
-// must-gather-style directory. The first describe uses the shared lab; scale to zero needs a lab at
-// --time-scale 30, expired events and the feature gate need a lab whose event TTL and gates are its
-// own (both are per lab, and other test files read events of the shared one).
+// must-gather-style directory, and an offline uid-mismatch. The first describe uses the shared lab;
+// scale to zero needs a lab at --time-scale 30; uid-mismatch's config edit, expired events and the
+// feature gate need a lab whose config, event TTL and gates are its own (all are per lab, and other
+// test files read the shared one's).
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_IMAGES } from '../lab/images/catalog.ts';
 import { labAdmin } from '../lab/faults/admin-client.ts';
 import { until } from '../lab/until.ts';
-import { deleteIsvcs, finishedRun, getJson, livePods, predictorPod, waitPodReady, type Kubectl } from './isvc.ts';
+import { deleteIsvcs, finishedRun, getJson, livePods, modelcarLink, predictorPod, waitPodReady, type Kubectl } from './isvc.ts';
+import { editStorageInitializer, without } from './kserve-config.ts';
 import { applyRuntimeWithImage, IN_POD, isvcJson, mustGather, verdicts } from './gaps-support.ts';
 import { labSession, podsCanRun, type LabSession } from './lab-env.ts';
 import { inspectJson, modelcar, violationsOf, type InspectResult } from './modelcar.ts';
@@ -233,7 +235,7 @@ describe.skipIf(!enabled)('a lab of its own at --time-scale 30: scaled-to-zero',
   }, 240_000);
 });
 
-describe.skipIf(!enabled)('a lab of its own: events-expired, then native-feature-gate-off', () => {
+describe.skipIf(!enabled)('a lab of its own: offline uid-mismatch, events-expired, then native-feature-gate-off', () => {
   let lab: OwnLab | undefined;
   const ns = 'kserve-test';
   const act = async (body: Record<string, unknown>) => {
@@ -247,6 +249,40 @@ describe.skipIf(!enabled)('a lab of its own: events-expired, then native-feature
   };
   beforeAll(async () => { lab = await startOwnLab({}); }, 120_000);
   afterAll(async () => { await lab?.down(); }, 120_000);
+
+  // uid-mismatch needs uidModelcar out of the config: done in this lab, whose config no other test reads.
+  it('offline uid-mismatch: --dump while the runtime runs, then --from-file: MC205 only warns, the in-pod checks skip as "offline"', async () => {
+    const k = lab!.kubectl;
+    const restore = await editStorageInitializer(k, without('uidModelcar'));
+    const file = join(await mkdtemp(join(tmpdir(), 'gaps-uid-')), 'case.yaml');
+    try {
+      // 60 s of imports: the runtime is still running (exec reaches it) when inspect looks.
+      await apply(k, ns, isvcJson('uid-mismatch', { model: { modelFormat: SKLEARN, storageUri: SEED_URI, env: [{ name: 'SKLEARNSERVER_IMPORT_SECONDS', value: '60' }] } }));
+      const pod = (await predictorPod(k, ns, 'uid-mismatch')).metadata.name as string;
+      await modelcarLink(k, ns, pod);
+      const live = await inspectJson(lab!.env, ns, 'uid-mismatch', ['--dump', file]);
+      expect(violationsOf('uid-mismatch', live)).toEqual([]);
+      const off = await inspectJson(OFFLINE_ENV, ns, 'uid-mismatch', ['--from-file', file]);
+      const on = verdicts(live.report);
+      const offline = verdicts(off.report);
+      expect([...offline.keys()].sort()).toEqual([...on.keys()].sort());
+      for (const [key, status] of on) {
+        const id = key.split(' ')[0]!;
+        if (IN_POD.test(id)) expect(offline.get(key), key).toBe('skip');
+        else if (id === 'MC205') expect([status, offline.get(key)], key).toEqual(['fail', 'warn']);
+        // MC107 (a "may" of the row) compares the same uids from /proc online; offline it says they are unknown.
+        else if (id === 'MC107') expect(offline.get(key), key).toBe(status === 'warn' ? 'skip' : status);
+        else expect(offline.get(key), key).toBe(status);
+      }
+      for (const f of off.report.findings.filter((x) => IN_POD.test(x.id))) expect(f.evidence['reason'], f.id).toBe('offline');
+      if (finding(live, 'MC107')[0]!.status === 'warn') expect(finding(off, 'MC107')[0]!.message).toBe('skipped: uidModelcar is unset and the users of the containers are not known (image users are not in the spec)');
+      // Nothing fails offline: the mismatch is only likely without the uids from /proc.
+      expect(off.exitCode).toBe(0);
+    } finally {
+      await deleteIsvcs(k, ns, ['uid-mismatch']);
+      await restore();
+    }
+  }, 240_000);
 
   it('events-expired: a healthy seed example whose events are gone: event checks skip, never pass', async () => {
     const k = lab!.kubectl;
