@@ -48,6 +48,11 @@ describe('buildReport', () => {
     expect(spn.findings.find((f) => f.id === 'MC304')?.causedBy).toBe('MC201');
   });
 
+  it('takes an OOMKilled modelcar (MC305) for the cause of a link that was never made or dangles', () => {
+    const report = buildReport(snap, [r('MC305', 'fail', POD_A), r('MC401', 'fail', POD_A)]);
+    expect(report.findings.map((f) => [f.id, f.causedBy ?? null])).toEqual([['MC305', null], ['MC401', 'MC305']]);
+  });
+
   it('does not treat a passing root as a cause', () => {
     const report = buildReport(snap, [r('MC201', 'pass'), r('MC404', 'fail')]);
     expect(report.findings.find((f) => f.id === 'MC404')).toMatchObject({ rootCause: true });

@@ -125,7 +125,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
   { root: 'MC201', symptoms: ['MC403', 'MC404', 'MC401', 'MC304'], samePod: true },
   { root: 'MC205', symptoms: ['MC405', 'MC407', 'MC304', 'MC107'], samePod: false },
   { root: 'MC302', symptoms: ['MC301', 'MC406', 'MC304'], samePod: true },
-  { root: 'MC305', symptoms: ['MC301', 'MC209', 'MC404', 'MC304'], samePod: true },
+  { root: 'MC305', symptoms: ['MC301', 'MC209', 'MC401', 'MC404', 'MC304'], samePod: true },
   { root: 'MC108', symptoms: ['MC301', 'MC404', 'MC304'], samePod: true, onlyWhenFailed: true },
   { root: 'MC301', symptoms: ['MC304', 'MC401'], samePod: true },
   // Last: with policy Always the modelcar's image is pulled again after modelcar-init pulled it, while
