@@ -18,7 +18,7 @@ import { startDeploymentController } from './controllers/deployment.ts';
 import { startNamespaceController } from './controllers/namespace.ts';
 import { startReplicaSetController } from './controllers/replicaset.ts';
 import { startScheduler } from './controllers/scheduler.ts';
-import { registerKubelet } from './kubelet/register.ts';
+import { registerKubelet, removeKubeletLeftovers } from './kubelet/register.ts';
 import { registerRegistries } from './registry/register.ts';
 import { registerSimNodes } from './simnode/register.ts';
 import { registerFaults } from './faults/register.ts';
@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   // Built images are kept in the repository's .lab/cache (what `lab image prepare` fills), so a lab in a
   // temporary state dir (tests, benchmarks) does not rebuild them.
   const registryHooks: Array<() => Promise<void> | void> = [];
+  // What a kubelet that died on this state dir left goes meanwhile too (registerKubelet waits for it).
+  const kubeletLeftoversRemoved = removeKubeletLeftovers(stateDir);
   const [, [pki, tokens]] = await Promise.all([
     registerRegistries({ onShutdown: (hook) => registryHooks.push(hook) }, { stateDir, cacheDir: fileURLToPath(new URL('../../.lab/cache/images', import.meta.url)) }),
     Promise.all([ensurePki(stateDir), loadTokens(stateDir)]),
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
 
   // Composition root: every part of the lab registers itself here, one line each.
   lab.setExecRunner(inProcessRunner());
-  await registerKubelet(lab, { stateDir, timeScale }); // runc pods when root with runc; else the in-process runner stays
+  await registerKubelet(lab, { stateDir, timeScale, ...(kubeletLeftoversRemoved ? { leftoversRemoved: kubeletLeftoversRemoved } : {}) }); // runc pods when root with runc; else the in-process runner stays
   step('kubelet');
   await registerSimNodes(lab, { stateDir }); // sim-node-1: pods with statuses and events but no processes
   registerFaults(lab); // the fault switchboard: API request filter, pod-fault admission, hanging exec

@@ -35,6 +35,8 @@ export interface KubeletOptions {
   namePrefix?: string;
   /** A network namespace per pod on the lab bridge (the default; LAB_POD_NETWORK=0 turns it off); false: the host network. */
   podNetwork?: boolean;
+  /** removeLeftovers(namePrefix, stateDir) already under way, started by the caller alongside other start-up work. */
+  leftoversRemoved?: Promise<void>;
 }
 
 export interface Kubelet {
@@ -79,7 +81,7 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
   const timeScale = opts.timeScale ?? 1;
   const namePrefix = opts.namePrefix ?? 'lab';
   // A kubelet that died leaves its containers running: the next one with the same prefix starts clean.
-  await removeLeftovers(namePrefix, opts.stateDir);
+  await (opts.leftoversRemoved ?? removeLeftovers(namePrefix, opts.stateDir));
   mkdirSync(join(opts.stateDir, 'pods'), { recursive: true });
   let fallbackLogged = false;
   const networkFailed = (reason: string) => {
@@ -217,7 +219,7 @@ export async function startKubelet(store: LabStore, opts: KubeletOptions): Promi
 }
 
 /** Deletes every runc container with this prefix, unmounts everything under the state dir and drops the pods' files. */
-async function removeLeftovers(namePrefix: string, stateDir: string): Promise<void> {
+export async function removeLeftovers(namePrefix: string, stateDir: string): Promise<void> {
   for (const c of await runcList()) if (c.id.startsWith(`${namePrefix}-`)) await runcDelete(c.id);
   await unmountAll(stateDir);
   removeCgroups(namePrefix);
