@@ -1,10 +1,12 @@
 // Benchmark for issue 3: `lab up` time (cold: new state dir; warm: the server restarted in an existing
 // state dir) and the API server's latency for get and list with 1,000 pods, as JSON and as the Table
 // kubectl asks for. The pods are bound to a node nobody runs, so no container starts.
-// Usage: npm run bench -- lab-api   (or node bench/lab-api.ts [--pods 1000] [--runs 5])
+// Usage: npm run bench -- lab-api   (or node bench/lab-api.ts [--pods 1000] [--runs 5] [--before DIR])
+// --before DIR: also times `lab up` from another checkout (a git worktree of an earlier commit, with
+// node_modules linked in), alternating with this one run by run, so both see the same load.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
@@ -12,7 +14,7 @@ import { up } from '../test/lab/cli/up.ts';
 import { down } from '../test/lab/cli/down.ts';
 import { fmt, median, percentile, timed } from './stats.ts';
 
-const { values } = parseArgs({ options: { pods: { type: 'string', default: '1000' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { pods: { type: 'string', default: '1000' }, runs: { type: 'string', default: '5' }, before: { type: 'string' } } });
 const PODS = Number(values.pods);
 const RUNS = Number(values.runs);
 
@@ -45,16 +47,26 @@ function pod(i: number) {
   };
 }
 
-const coldUp: number[] = [];
-const warmUp: number[] = [];
+type UpDown = { up: (o: { state: string }) => Promise<string>; down: (o: { state: string }) => Promise<boolean> };
+const trees: Array<[string, UpDown]> = [['this tree', { up, down }]];
+if (values.before) {
+  const dir = path.resolve(values.before);
+  trees.unshift([`before (${path.basename(dir)})`, {
+    up: ((await import(path.join(dir, 'test/lab/cli/up.ts'))) as UpDown).up,
+    down: ((await import(path.join(dir, 'test/lab/cli/down.ts'))) as UpDown).down,
+  }]);
+}
+const upTimes = new Map(trees.map(([name]) => [name, { cold: [] as number[], warm: [] as number[] }]));
 for (let r = 0; r < RUNS; r++) {
-  const state = await mkdtemp(path.join(tmpdir(), 'bench-lab-'));
-  const [cold] = await timed(() => up({ state }));
-  await down({ state });
-  const [warm] = await timed(() => up({ state }));
-  await down({ state });
-  coldUp.push(cold); warmUp.push(warm);
-  await rm(state, { recursive: true, force: true });
+  for (const [name, tree] of trees) {
+    const state = await mkdtemp(path.join(tmpdir(), 'bench-lab-'));
+    const [cold] = await timed(() => tree.up({ state }));
+    await tree.down({ state });
+    const [warm] = await timed(() => tree.up({ state }));
+    await tree.down({ state });
+    upTimes.get(name)!.cold.push(cold); upTimes.get(name)!.warm.push(warm);
+    await rm(state, { recursive: true, force: true });
+  }
 }
 
 const state = await mkdtemp(path.join(tmpdir(), 'bench-lab-'));
@@ -84,8 +96,12 @@ try {
     'list by label (10 pods)': await sample(100, () => api('GET', '/api/v1/namespaces/bench/pods?labelSelector=serving.kserve.io%2Finferenceservice%3Disvc-7')),
   };
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.versions.node}`);
-  console.log(`lab up, cold (new state dir, ${RUNS} runs): median ${fmt(median(coldUp))}`);
-  console.log(`lab up, warm (existing state dir, ${RUNS} runs): median ${fmt(median(warmUp))}`);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const [name, t] of upTimes) {
+    if (upTimes.size > 1) console.log(`${name}:`);
+    console.log(`lab up, cold (new state dir, ${RUNS} runs): median ${fmt(median(t.cold))}  runs: ${t.cold.map(fmt).join(', ')}`);
+    console.log(`lab up, warm (existing state dir, ${RUNS} runs): median ${fmt(median(t.warm))}  runs: ${t.warm.map(fmt).join(', ')}`);
+  }
   console.log(`create ${PODS} pods (20 in flight): ${fmt(createMs)}`);
   for (const [name, r] of Object.entries(rows)) console.log(`${name}: p50 ${fmt(r.p50)}, p99 ${fmt(r.p99)}, ${(r.bytes / 1024).toFixed(0)} KiB`);
 } finally {
