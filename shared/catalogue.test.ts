@@ -37,7 +37,7 @@ describe('catalogue', () => {
     );
     // Not /proc/1/root: pid 1 is the pause container when the pod shares its process namespace.
     expect(hintFor('MC408', { hintKey: 'noShell', pod: 'p', namespace: 'n', container: 'c', modelPath: '/mnt/models' })).toBe(
-      'kubectl debug p -n n -it --image=busybox --target=c -- sh   # the runtime image has no shell; in the debug shell: ps -o pid,user,args, then ls -l /proc/<pid of the runtime>/root/mnt/models/',
+      'kubectl debug p -n n -it --image=busybox --target=c -- sh   # the runtime image has no shell; in the debug shell: ps -o pid,user,args, then ls -l /proc/<pid>/root/mnt/models/ with the runtime\'s <pid>',
     );
   });
 });
