@@ -172,7 +172,10 @@ export const CATALOGUE = [
   {
     id: 'MC304', name: 'startup-race', group: 'runtime', severity: 'warn',
     title: 'the runtime container did not restart because the model link was missing at start',
-    hints: { default: 'kubectl logs {{pod}} -n {{namespace}} -c {{container}} --previous   # the runtime started before modelcar linked the model; it recovers after the restart (KServe uses no native sidecar yet, kserve#3646)' },
+    hints: {
+      default: 'kubectl logs {{pod}} -n {{namespace}} -c {{container}} --previous   # the runtime started before modelcar linked the model; it recovers after the restart (KServe uses no native sidecar yet, kserve#3646)',
+      persistent: 'kubectl modelcar inspect {{isvc}} -n {{namespace}} --pod {{pod}}   # while {{container}} runs, for the in-pod checks: the link to {{modelPath}} exists but the runtime cannot use it (UIDs: MC205/MC405; process namespace: MC201; dangling link: MC404)',
+    },
   },
   {
     id: 'MC305', name: 'modelcar-oomkilled', group: 'runtime', severity: 'fail',

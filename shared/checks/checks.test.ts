@@ -286,6 +286,19 @@ describe('MC3xx', () => {
     expect(one(s, 'MC304').status).toBe('pass');
   });
 
+  it('MC304 fails when the runtime missed the model in a run that began after modelcar had linked it: no race', () => {
+    const s = healthySnapshot();
+    const statuses = s.pods[0]!.status!.containerStatuses!;
+    const modelcarStart = (statuses.find((c) => c.name === 'modelcar')!.state as { running: { startedAt: string } }).running.startedAt;
+    const afterModelcar = new Date(Date.parse(modelcarStart) + 20_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    Object.assign(statuses[0]!, { restartCount: 3, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: afterModelcar, finishedAt: afterModelcar } } });
+    s.logs.push({ namespace: NS, pod: s.pods[0]!.metadata.name, container: 'kserve-container', previous: true, text: 'Exception: Cannot recognize storage type for /mnt/models\n' });
+    const f = one(s, 'MC304');
+    expect(f.status).toBe('fail');
+    expect(f.message).toContain('this is not a startup race');
+    expect(f.evidence).toMatchObject({ hintKey: 'persistent', runtimeStartedAt: afterModelcar, modelcarStartedAt: modelcarStart });
+  });
+
   it('parses Go durations as the kubelet prints them', () => {
     expect(goDurationSeconds('1.234s')).toBeCloseTo(1.234);
     expect(goDurationSeconds('2m3.5s')).toBeCloseTo(123.5);

@@ -163,6 +163,15 @@ function mc304(ctx: Context, t: TargetView, pod: Pod): CheckResult {
   const mcStart = containerStatus(pod, mc.container.name)?.state?.running?.startedAt;
   // Strictly before: timestamps have second granularity, and an exit in the same second proves nothing.
   const beforeModelcar = lastEnd && mcStart && Date.parse(lastEnd) < Date.parse(mcStart);
+  // modelcar links the model with its first instruction, so a runtime run that began (a full second)
+  // after the running modelcar began found the link in place: missing the model then is no race and
+  // a restart will not cure it (the link is unreadable or dangling: MC205/MC405, MC201, MC404).
+  const lastStart = rs.lastState?.terminated?.startedAt;
+  if (line && lastStart && mcStart && Date.parse(lastStart) > Date.parse(mcStart)) {
+    return result('MC304', 'fail', podRef(pod), `${runtime.name} restarted ${rs.restartCount}x and its last run, started at ${lastStart} after ${mc.container.name} (running since ${mcStart}) had linked ${modelPath}, still could not use the model: "${line.trim()}"; this is not a startup race`, {
+      ...ev, hintKey: 'persistent', logLine: line.trim(), runtimeStartedAt: lastStart, modelcarStartedAt: mcStart, modelPath, log: `kubectl logs ${pod.metadata.name} -c ${runtime.name} --previous`,
+    }, runtime.name);
+  }
   if (line || beforeModelcar) {
     return result('MC304', 'warn', podRef(pod), `${runtime.name} restarted ${rs.restartCount}x: it started before ${mc.container.name} linked ${modelPath}${line ? `: "${line.trim()}"` : ` (it exited at ${lastEnd}, ${mc.container.name} started at ${mcStart})`}`, {
       ...ev, ...(line ? { logLine: line.trim(), log: `kubectl logs ${pod.metadata.name} -c ${runtime.name} --previous` } : { runtimeExitedAt: lastEnd, modelcarStartedAt: mcStart }),
