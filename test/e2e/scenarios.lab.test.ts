@@ -109,6 +109,32 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
     }
   }, 180_000);
 
+  // The same mismatch once the runtime crash-loops (its import at the default 2 s): no exec reaches it in
+  // its back-off, so the uids cannot be read, yet the report must not pass: its last run began after the
+  // modelcar had linked the model and still found none, which is no startup race (MC304 fails).
+  it('uid-mismatch, runtime in restart back-off: no in-pod checks, yet MC304 fails (no race) and exit 1', async () => {
+    const restore = await editStorageInitializer(s.kubectl, without('uidModelcar'));
+    try {
+      const pod = await applySeedSibling('uid-looping', SEED_URI);
+      const runtime = await until('kserve-container failed twice', async () => {
+        const st = await containerStatus(s.kubectl, NS, pod, 'kserve-container');
+        return st?.restartCount >= 2 && st.lastState?.terminated ? st : undefined;
+      }, 120_000, 500);
+      expect(runtime.lastState.terminated.exitCode).toBe(1);
+      const r = await inspectJson(s.env, NS, 'uid-looping');
+      const mc304 = r.report.findings.find((f) => f.id === 'MC304');
+      expect(mc304, JSON.stringify(r.report.findings.filter((f) => f.status !== 'pass'))).toMatchObject({ status: 'fail', evidence: { hintKey: 'persistent' } });
+      expect(mc304!.message).toContain('Cannot recognize storage type for /mnt/models');
+      expect(r.exitCode).toBe(1);
+      // The uids are unknown without exec; what the spec shows makes the mismatch the suspected cause.
+      expect(r.report.findings.find((f) => f.id === 'MC205')).toMatchObject({ status: 'warn', rootCause: true });
+      expect(mc304!.causedBy).toBe('MC205');
+    } finally {
+      await deleteIsvcs(s.kubectl, NS, ['uid-looping']);
+      await restore();
+    }
+  }, 240_000);
+
   // Knative mode where the table says Standard, for this row and image-missing, modelcar-oomkilled,
   // startup-race and modelcars-disabled: what they look at (modelcar-init, modelcar, the runtime's restarts,
   // the storage-initializer) is injected by KServe's pod webhook the same way in both modes; Knative only
