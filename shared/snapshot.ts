@@ -410,6 +410,9 @@ export interface ExecProbe {
   listing:
     | { ok: true; fileCount: number; totalBytes: number; unreadable: string[] }
     | { ok: false; errno: string; message: string };
+  /** Set when the probe ran in an ephemeral debug container targeting `container` (`inspect
+   *  --ephemeral`), not by exec into `container` itself. */
+  via?: { ephemeral: string; image: string };
 }
 
 export type ExecResult = ExecProbe | ExecSkipped;

@@ -49,7 +49,8 @@ export interface GatherOptions {
   /** For tests: the snapshot time. */
   now?: Date;
   /** Progress notes for stderr ("probing pod x ..."); none by default. */
-  progress?: (line: string) => void;
+  progress?: (line: string) => void;  /** `--ephemeral`: probes `runtime` another way when exec into it cannot (`why`: no shell, not running). */
+  ephemeral?: (pod: Pod, runtime: string, modelPaths: string[], why: ExecSkipped) => Promise<ExecResult[]>;
 }
 
 /** Errors that end the run instead of becoming gaps. */
@@ -184,7 +185,10 @@ async function probePod(client: KubeClient, pod: Pod, opts: GatherOptions, forbi
       continue;
     }
     if (!podIsRunning(pod, rc.name)) {
-      out.push(skip('pod-not-running', `container ${rc.name} is not running (pod phase ${pod.status?.phase ?? 'unknown'})`));
+      const why = skip('pod-not-running', `container ${rc.name} is not running (pod phase ${pod.status?.phase ?? 'unknown'})`);
+      // An ephemeral container needs the pod's sandbox: only in a Running pod.
+      if (opts.ephemeral && pod.status?.phase === 'Running' && !forbidden.err) out.push(...(await opts.ephemeral(pod, rc.name, paths, why)));
+      else out.push(why);
       continue;
     }
     for (const modelPath of paths) {
@@ -194,13 +198,17 @@ async function probePod(client: KubeClient, pod: Pod, opts: GatherOptions, forbi
       }
       opts.progress?.(`probing ${rc.name} in pod ${pod.metadata.name} (${modelPath})`);
       try {
-        out.push(
-          await probeModelPath({ namespace: ns, pod: pod.metadata.name, container: rc.name, modelPath }, (command) =>
-            execInContainer(client, ns, pod.metadata.name, rc.name, command, { timeoutMs: opts.execTimeoutMs }),
-          ),
+        const probe = await probeModelPath({ namespace: ns, pod: pod.metadata.name, container: rc.name, modelPath }, (command) =>
+          execInContainer(client, ns, pod.metadata.name, rc.name, command, { timeoutMs: opts.execTimeoutMs }),
         );
+        if (probe.outcome === 'skipped' && probe.reason === 'no-shell' && opts.ephemeral) {
+          // One ephemeral container probes every model path of this runtime.
+          out.push(...(await opts.ephemeral(pod, rc.name, paths, probe)));
+          break;
+        }
+        out.push(probe);
       } catch (err) {
-        if (isFatal(err)) throw err;
+        if (isFatal(err) || err instanceof UsageError) throw err;
         if (err instanceof ForbiddenError) {
           forbidden.err = err;
           out.push(forbiddenSkip(ns, pod.metadata.name, rc.name, err));

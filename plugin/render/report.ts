@@ -79,6 +79,13 @@ function renderTable(report: Report, opts: RenderOptions, p: Paint): string {
     out.push(`${p.bold(`InferenceService ${t.namespace}/${t.name}`)}: ${t.pods.length === 0 ? 'no pods' : `${t.pods.length} pod${t.pods.length > 1 ? 's' : ''}`}`);
     for (const line of pods) out.push(`  ${line}`);
   }
+  // `--ephemeral`: say where the in-pod evidence came from.
+  for (const f of report.findings) {
+    const ev = f.evidence as Record<string, unknown> | undefined;
+    if (f.id === 'MC408' && typeof ev?.['via'] === 'string') {
+      out.push(`In-pod checks of ${String(ev['pod'])} [${f.container ?? String(ev['container'])}] ran via ${ev['via']} (image ${String(ev['ephemeralImage'])}), added by --ephemeral`);
+    }
+  }
 
   const shownAsSymptom = new Set<Finding>();
   for (const f of report.findings) if (f.rootCause) for (const s of symptomsOf(f, report.findings)) shownAsSymptom.add(s);

@@ -113,14 +113,17 @@ function checkPod(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
       const probe = exec(ctx, pod, runtime.name, mc.modelPath);
       if (probe?.outcome === 'probed') {
         out.push(...judgeProbe(pod, runtime.name, mc, probe, { isvc: t.ref.name, ...patchEvidence(ctx, { uidModelcar: probedIds(probe)?.runtime.uid ?? probe.self.ids?.uids[1] }) }));
-        passedExecs.push(result('MC408', 'pass', object, probe.tool === 'sh' ? `probed ${runtime.name} with sh` : `probed ${runtime.name} without a shell (${probe.tool} run directly)`, { ...ev, tool: probe.tool }, runtime.name));
+        const how = probe.via
+          ? `probed ${runtime.name} through ephemeral container ${probe.via.ephemeral} (image ${probe.via.image}, ${probe.tool})`
+          : probe.tool === 'sh' ? `probed ${runtime.name} with sh` : `probed ${runtime.name} without a shell (${probe.tool} run directly)`;
+        passedExecs.push(result('MC408', 'pass', object, how, { ...ev, tool: probe.tool, ...(probe.via ? { via: `ephemeral ${probe.via.ephemeral}`, ephemeralImage: probe.via.image } : {}) }, runtime.name));
         continue;
       }
       const reason = probe ? SKIP_REASON[probe.reason] : ctx.snapshot.source === 'file' ? 'offline' : 'not probed';
       const detail = { ...ev, reason, ...(probe?.detail ? { detail: probe.detail } : {}), ...(probe?.rbac ? { rbac: probe.rbac } : {}) };
       out.push(...IN_POD.map((id) => skip(id, object, reason, detail, runtime.name)));
       if (probe && (probe.reason === 'forbidden' || probe.reason === 'no-shell' || probe.reason === 'error')) {
-        const hintKey = probe.reason === 'forbidden' ? 'forbidden' : probe.reason === 'no-shell' ? 'noShell' : 'default';
+        const hintKey = probe.reason === 'forbidden' ? (probe.rbac?.resource === 'pods/ephemeralcontainers' ? 'forbiddenEphemeral' : 'forbidden') : probe.reason === 'no-shell' ? 'noShell' : 'default';
         failedExecs.push(result('MC408', 'warn', object, `cannot exec into ${runtime.name}: ${reason}${probe.detail ? ` (${probe.detail})` : ''}; in-pod checks skipped`, { ...detail, hintKey }, runtime.name));
       } else {
         skippedExecs.push(skip('MC408', object, reason, { ...detail, ...(reason === 'offline' ? { hintKey: 'offline' } : {}) }, runtime.name));
