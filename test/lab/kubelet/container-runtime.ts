@@ -90,7 +90,6 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     logFile: join(spec.dir, 'runc.log'),
     pidFile: join(spec.dir, 'pid'),
     oomFile: join(spec.dir, 'oom'),
-    exitFile: join(spec.dir, 'exit'),
     cgroupPath: cgroupsPath,
   };
   const mounts = [...spec.mounts];
@@ -114,16 +113,12 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
     throw new StartError(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: ${why}: unknown`, `containerd://${hex}`);
   }
 
-  // The exit is known when the shim has written the status and closed the container's output (its
-  // clean-up may still run: `stop` waits for that too), or when the shim itself has ended.
-  const exitStatus = Promise.race([shim.then((r) => r.exitCode ?? 255), log.done.then(() => readExitFile(files.exitFile))]).then(
-    async (code) => code ?? (await shim).exitCode ?? 255,
-  );
-  const exited = exitStatus.then(async (exitCode): Promise<ContainerStateTerminated> => {
+  const exited = shim.then(async (r): Promise<ContainerStateTerminated> => {
     instance.running = false;
     await log.done;
     const finishedAt = apiTimeNow();
     // runc reports a signalled process as 128+signal, as the kubelet shows it.
+    const exitCode = r.exitCode ?? 255;
     const reason = exitCode === 0 ? 'Completed' : oomKills(files.oomFile) > 0 ? 'OOMKilled' : 'Error';
     let message = spec.terminationMessagePath ? safeRead(join(spec.dir, 'termination-log')) : '';
     if (!message && spec.fallbackToLogsOnError && exitCode !== 0) message = log.lastLines();
@@ -154,18 +149,10 @@ export async function startInstance(spec: InstanceSpec): Promise<Instance> {
         const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
         if (timedOut) instance.signal('KILL');
       }
-      // A stopped container is also deleted and unmounted (the shim's clean-up) before this resolves.
-      await shim;
       return exited;
     },
   };
   return instance;
-}
-
-/** The exit status the shim wrote, if it did. */
-function readExitFile(file: string): number | undefined {
-  const text = safeRead(file).trim();
-  return /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
 function safeRead(file: string): string {

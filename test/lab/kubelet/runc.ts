@@ -27,8 +27,6 @@ export interface ShimFiles {
   pidFile: string;
   /** Where the container's memory cgroup OOM counters are copied before the cgroup goes. */
   oomFile: string;
-  /** Where the shim writes the container's exit status as soon as `runc run` returns, before its clean-up. */
-  exitFile: string;
   /** The container's cgroup path (cgroupsPath of its config). */
   cgroupPath: string;
 }
@@ -37,8 +35,7 @@ export interface ShimFiles {
  *  rootfs, runs `runc run --keep` in the foreground (so its exit status is the container's: 128+signal
  *  when killed), copies the cgroup's OOM counters, deletes the container and unmounts. One process
  *  per instance instead of four: each fork of this (large) Node process costs ~0.1 s on a busy machine.
- *  The shim's stdout/stderr are the container's (closed once it has exited, with `exitFile` written);
- *  it exits 255 with `mount.err` written if the overlay fails. */
+ *  The shim's stdout/stderr are the container's; it exits 255 with `mount.err` written if the overlay fails. */
 export function startShim(id: string, f: ShimFiles): ResultPromise<{ buffer: false; reject: false; stdin: 'ignore' }> {
   const q = quote;
   const script = [
@@ -46,11 +43,6 @@ export function startShim(id: string, f: ShimFiles): ResultPromise<{ buffer: fal
     `${RUNC} --log ${q(f.logFile)} --log-format json run --keep --pid-file ${q(f.pidFile)} --bundle ${q(f.bundle)} ${q(id)}`,
     'rc=$?',
     `cat ${q(`/sys/fs/cgroup/memory${f.cgroupPath}/memory.oom_control`)} ${q(`/sys/fs/cgroup${f.cgroupPath}/memory.events`)} >${q(f.oomFile)} 2>/dev/null`,
-    // The container has exited: say so and close the container's stdout/stderr now, as containerd's
-    // shim publishes the task exit before the container is deleted; the clean-up below (a runc start
-    // and an unmount, 0.1 to 1 s on a busy machine) no longer delays the pod's next step.
-    `echo $rc >${q(f.exitFile)}`,
-    'exec >/dev/null 2>&1',
     `${RUNC} delete --force ${q(id)} >/dev/null 2>&1`,
     `umount ${q(f.merged)} 2>/dev/null || umount -l ${q(f.merged)} 2>/dev/null`,
     'exit $rc',
