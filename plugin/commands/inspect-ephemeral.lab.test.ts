@@ -1,0 +1,139 @@
+// `kubectl modelcar inspect --ephemeral` on real containers: the runtime-without-shell row of
+// docs/scenarios.md (KServe's webhook builds the pod from a namespaced ServingRuntime whose image has
+// neither sh nor ls), inspected through the real kubectl. Without a terminal and without --yes the
+// plugin refuses and the pod stays as it was; the support user (allowed to exec here, not to patch
+// pods/ephemeralcontainers) gets the RBAC rule; with --yes the probe runs in an ephemeral busybox
+// container that joins the runtime's pid namespace as the runtime's uid, and every in-pod check runs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTEXTS } from '../../test/lab/apiserver/kubeconfig.ts';
+import { LAB_IMAGES } from '../../test/lab/images/catalog.ts';
+import { applyRuntimeWithImage, isvcJson } from '../../test/e2e/gaps-support.ts';
+import { getJson, predictorPod, waitPodReady } from '../../test/e2e/isvc.ts';
+import { labSession, podsCanRun, type LabSession } from '../../test/e2e/lab-env.ts';
+import { inspectJson, modelcar, violationsOf, type InspectResult } from '../../test/e2e/modelcar.ts';
+
+const enabled = podsCanRun('the inspect --ephemeral lab tests');
+const NS = 'e2e-ephemeral';
+const ISVC = 'no-shell';
+/** As in inspect-gaps: 10 s of "imports" keeps the startup race (MC304) out of a healthy pod. */
+const NO_RACE = { env: [{ name: 'SKLEARNSERVER_IMPORT_SECONDS', value: '10' }] };
+
+const finding = (r: InspectResult, id: string) => r.report.findings.filter((f) => f.id === id);
+const statusOf = (r: InspectResult, id: string) => finding(r, id).map((f) => f.status);
+
+describe.skipIf(!enabled)('inspect --ephemeral (runtime without a shell, KServe v0.20.0)', () => {
+  let s: LabSession;
+  let pod: string;
+  const ephemeralContainers = async () => ((await getJson(s.kubectl, ['pod', '-n', NS, pod])).spec.ephemeralContainers ?? []) as Array<Record<string, any>>;
+
+  beforeAll(async () => {
+    s = await labSession();
+    await s.kubectl(['create', 'namespace', NS]);
+    await applyRuntimeWithImage(s.kubectl, NS, 'sklearn-no-shell', LAB_IMAGES.sklearnServerWithoutShell);
+    const applied = await s.kubectl(['apply', '-n', NS, '-f', '-'], {
+      input: isvcJson(ISVC, { model: { modelFormat: { name: 'sklearn' }, runtime: 'sklearn-no-shell', storageUri: 'oci://rhuss/kserving-example-sklearn:1.0', ...NO_RACE } }),
+    });
+    expect(applied.stderr).toBe('');
+    pod = (await predictorPod(s.kubectl, NS, ISVC)).metadata.name as string;
+    expect((await waitPodReady(s.kubectl, NS, pod, 180)).stdout).toBe(`pod/${pod} condition met`);
+    // The runtime really has no shell: plain exec cannot run the probe.
+    const sh = await s.kubectl(['exec', '-n', NS, pod, '-c', 'kserve-container', '--', 'sh', '-c', 'true']);
+    expect(sh.stderr).toContain('"sh": executable file not found in $PATH');
+  }, 300_000);
+
+  afterAll(async () => {
+    await s?.kubectl(['delete', 'namespace', NS, '--wait=false']);
+  });
+
+  it('without --yes and without a terminal: exit 2 in one line, the pod spec unchanged', async () => {
+    const before = await getJson(s.kubectl, ['pod', '-n', NS, pod]);
+    const r = await modelcar(['inspect', ISVC, '-n', NS, '--ephemeral'], s.env);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: --ephemeral would add an ephemeral container to a pod and there is no terminal to ask on: add --yes/);
+    expect(lines[0]).toContain(`pod ${NS}/${pod}`);
+    const after = await getJson(s.kubectl, ['pod', '-n', NS, pod]);
+    expect(after.spec).toEqual(before.spec);
+    expect(after.spec.ephemeralContainers).toBeUndefined();
+  }, 180_000);
+
+  it('support (may exec here, may not patch pods/ephemeralcontainers): the in-pod checks stay skipped, MC408 and the gap give the Role rule', async () => {
+    // Exec is granted in this namespace only, so that the plugin gets as far as the ephemeral container.
+    const rbac = {
+      items: [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'exec-only', namespace: NS }, rules: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }] },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'support-exec', namespace: NS },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'exec-only' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'support' }],
+        },
+      ],
+    };
+    for (const item of rbac.items) {
+      const applied = await s.kubectl(['apply', '-f', '-'], { input: JSON.stringify(item) });
+      expect(applied.stderr).toBe('');
+    }
+    expect((await s.kubectl(['auth', 'can-i', 'create', 'pods', '--subresource=exec', '-n', NS, '--as', 'support'])).stdout).toBe('yes');
+    expect((await s.kubectl(['auth', 'can-i', 'patch', 'pods', '--subresource=ephemeralcontainers', '-n', NS, '--as', 'support'])).stdout).toBe('no');
+
+    const r = await inspectJson(s.env, NS, ISVC, ['--context', CONTEXTS.support, '--ephemeral', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(4);
+    const mc408 = finding(r, 'MC408')[0]!;
+    expect(mc408).toMatchObject({ status: 'warn', container: 'kserve-container', evidence: expect.objectContaining({ hintKey: 'forbiddenEphemeral', rbac: { verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: NS } }) });
+    expect(mc408.message).toContain('cannot patch resource "pods/ephemeralcontainers"');
+    expect(mc408.hint).toContain('--verb=patch --resource=pods/ephemeralcontainers');
+    for (const id of ['MC401', 'MC403', 'MC404', 'MC405']) expect(statusOf(r, id), id).toEqual(['skip']);
+    const gap = r.report.gaps.find((g) => g.source === 'exec');
+    expect(gap).toMatchObject({ pod, container: 'kserve-container', reason: 'forbidden' });
+    expect((gap as { detail?: string }).detail).toContain('- apiGroups: [""]\n  resources: ["pods/ephemeralcontainers"]\n  verbs: ["patch"]');
+    expect(await ephemeralContainers()).toEqual([]);
+
+    // The table prints the rule too.
+    const table = await modelcar(['inspect', ISVC, '-n', NS, '--context', CONTEXTS.support, '--ephemeral', '--yes'], s.env);
+    expect(table.exitCode, table.stderr).toBe(4);
+    expect(table.stdout).toContain('resources: ["pods/ephemeralcontainers"]');
+    expect(table.stdout).toContain('verbs: ["patch"]');
+  }, 180_000);
+
+  it('--ephemeral --yes: the probe runs in an ephemeral container as the runtime, every in-pod check really runs, MC408 says via ephemeral', async () => {
+    const runtimeUid = (await getJson(s.kubectl, ['pod', '-n', NS, pod])).spec.containers.find((c: any) => c.name === 'kserve-container').securityContext?.runAsUser;
+    expect(typeof runtimeUid).toBe('number');
+
+    const r = await inspectJson(s.env, NS, ISVC, ['--ephemeral', '--yes']);
+    const ecs = await ephemeralContainers();
+    expect(ecs).toHaveLength(1);
+    const ec = ecs[0]!;
+    expect(ec).toMatchObject({
+      image: 'busybox:1.36',
+      command: ['sleep', '3600'],
+      targetContainerName: 'kserve-container',
+      securityContext: { runAsUser: runtimeUid },
+      volumeMounts: [{ name: 'kserve-provision-location', mountPath: '/mnt', readOnly: true }],
+    });
+    expect(r.stderr).toContain(`adding ephemeral container ${ec.name} (image busybox:1.36, target kserve-container) to pod ${NS}/${pod}`);
+
+    // The same report as a healthy pod's: the in-pod checks ran and passed.
+    expect(violationsOf('healthy-standard-v0.20', r)).toEqual([]);
+    for (const id of ['MC401', 'MC403', 'MC404', 'MC405']) expect(statusOf(r, id), id).toEqual(['pass']);
+    expect(finding(r, 'MC406')[0]).toMatchObject({ status: 'pass', message: '/mnt/models holds 1 files, 5408 bytes' });
+    expect(finding(r, 'MC408')[0]).toMatchObject({
+      status: 'pass',
+      message: `probed kserve-container through ephemeral container ${ec.name} (image busybox:1.36, sh)`,
+      evidence: expect.objectContaining({ via: `ephemeral ${ec.name}`, ephemeralImage: 'busybox:1.36' }),
+    });
+    expect(r.report.gaps).toEqual([]);
+    // It ran as the runtime's uid: the kernel's /proc/<pid>/root check was the runtime's.
+    const uid = await s.kubectl(['exec', '-n', NS, pod, '-c', ec.name, '--', 'id', '-u']);
+    expect(uid.stdout).toBe(String(runtimeUid));
+
+    // A second run (table) reuses the running container: nothing more is added, and the table says where the evidence came from.
+    const table = await modelcar(['inspect', ISVC, '-n', NS, '--ephemeral'], s.env);
+    expect(table.exitCode, table.stderr).toBe(0);
+    expect(table.stdout).toContain(`In-pod checks of ${pod} [kserve-container] ran via ephemeral ${ec.name} (image busybox:1.36), added by --ephemeral`);
+    expect((await ephemeralContainers()).map((c) => c.name)).toEqual([ec.name]);
+  }, 240_000);
+});
