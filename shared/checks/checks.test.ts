@@ -360,6 +360,22 @@ describe('MC4xx', () => {
     expect(one(s, 'MC408')).toMatchObject({ status: 'warn', container: 'transformer-container' });
   });
 
+  it('MC408 says when the evidence came from an ephemeral container (--ephemeral), and names the ephemeralcontainers rule when that was refused', () => {
+    const s = healthySnapshot();
+    probe(s).via = { ephemeral: 'modelcar-inspect-abcde', image: 'busybox:1.36' };
+    expect(one(s, 'MC408')).toMatchObject({
+      status: 'pass',
+      message: 'probed kserve-container through ephemeral container modelcar-inspect-abcde (image busybox:1.36, sh)',
+      evidence: { via: 'ephemeral modelcar-inspect-abcde', ephemeralImage: 'busybox:1.36' },
+    });
+    expect(one(s, 'MC405').status).toBe('pass');
+    const pod = s.pods[0]!;
+    s.execs[0] = { namespace: NS, pod: pod.metadata.name, container: 'kserve-container', outcome: 'skipped', reason: 'forbidden', detail: 'cannot patch', rbac: { verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: NS } };
+    const r = buildReport(s, runChecks(s)).findings.find((f) => f.id === 'MC408')!;
+    expect(r).toMatchObject({ status: 'warn', evidence: { hintKey: 'forbiddenEphemeral', reason: 'ephemeral container forbidden' } });
+    expect(r.hint).toContain('--verb=patch --resource=pods/ephemeralcontainers');
+  });
+
   it('MC403 fails when the pid in the link is another process', () => {
     const s = healthySnapshot();
     Object.assign(probe(s), { readlink: '/proc/7/root/models', targetPid: 7, modelcarPids: [38], targetProcess: { cmdline: ['python'], ids: null } });

@@ -119,7 +119,9 @@ function checkPod(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
         passedExecs.push(result('MC408', 'pass', object, how, { ...ev, tool: probe.tool, ...(probe.via ? { via: `ephemeral ${probe.via.ephemeral}`, ephemeralImage: probe.via.image } : {}) }, runtime.name));
         continue;
       }
-      const reason = probe ? SKIP_REASON[probe.reason] : ctx.snapshot.source === 'file' ? 'offline' : 'not probed';
+      const reason = probe
+        ? probe.reason === 'forbidden' && probe.rbac?.resource === 'pods/ephemeralcontainers' ? 'ephemeral container forbidden' : SKIP_REASON[probe.reason]
+        : ctx.snapshot.source === 'file' ? 'offline' : 'not probed';
       const detail = { ...ev, reason, ...(probe?.detail ? { detail: probe.detail } : {}), ...(probe?.rbac ? { rbac: probe.rbac } : {}) };
       out.push(...IN_POD.map((id) => skip(id, object, reason, detail, runtime.name)));
       if (probe && (probe.reason === 'forbidden' || probe.reason === 'no-shell' || probe.reason === 'error')) {
