@@ -230,8 +230,8 @@ export const CATALOGUE = [
     title: 'exec into the runtime container is possible',
     hints: {
       default: 'kubectl exec {{pod}} -n {{namespace}} -c {{container}} -- ls -l {{modelPath}}/   # by hand',
-      forbidden: 'kubectl create role modelcar-exec -n {{namespace}} --verb=create --resource=pods/exec && kubectl create rolebinding modelcar-exec -n {{namespace}} --role=modelcar-exec --user=<you>   # or run as someone allowed: kubectl auth can-i create pods/exec -n {{namespace}}',
-      forbiddenEphemeral: 'kubectl create role modelcar-debug -n {{namespace}} --verb=patch --resource=pods/ephemeralcontainers && kubectl create rolebinding modelcar-debug -n {{namespace}} --role=modelcar-debug --user=<you>   # --ephemeral needs it; or run as someone allowed: kubectl auth can-i patch pods/ephemeralcontainers -n {{namespace}}',
+      forbidden: 'kubectl create role modelcar-exec -n {{namespace}} --verb=create --resource=pods/exec && kubectl create rolebinding modelcar-exec -n {{namespace}} --role=modelcar-exec --user=<you>   # or run as someone allowed: kubectl auth can-i create pods --subresource=exec -n {{namespace}}',
+      forbiddenEphemeral: 'kubectl create role modelcar-debug -n {{namespace}} --verb=patch --resource=pods/ephemeralcontainers && kubectl create rolebinding modelcar-debug -n {{namespace}} --role=modelcar-debug --user=<you>   # --ephemeral needs it; or run as someone allowed: kubectl auth can-i patch pods --subresource=ephemeralcontainers -n {{namespace}}',
       // pid 1 is the pause container in a pod that shares its process namespace, as modelcar pods do: the runtime's pid comes from ps.
       noShell: 'kubectl debug {{pod}} -n {{namespace}} -it --image=busybox --target={{container}} -- sh   # the runtime image has no shell; in the debug shell: ps -o pid,user,args, then ls -l /proc/<pid>/root{{modelPath}}/ with the runtime\'s <pid>',
       offline: 'kubectl modelcar inspect {{isvc}} -n {{namespace}}   # against the cluster, for the in-pod checks',
