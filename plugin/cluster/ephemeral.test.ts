@@ -9,8 +9,11 @@ import {
   effectiveIds,
   ephemeralContainerSpec,
   newEphemeralName,
+  probeViaEphemeral,
   reusable,
 } from './ephemeral.ts';
+import type { KubeClient } from './client.ts';
+import type { ExecSkipped } from '../../shared/snapshot.ts';
 import { UsageError } from './errors.ts';
 import { isModelcarContainer } from './exec.ts';
 
@@ -109,5 +112,28 @@ describe('reusable', () => {
     ];
     expect(reusable(pod, 'kserve-container', 'busybox:1.36')).toBe('modelcar-inspect-ccccc');
     expect(reusable(pod, 'transformer-container', 'busybox:1.36')).toBeUndefined();
+  });
+});
+
+describe('probeViaEphemeral', () => {
+  it('adds nothing when the spec does not set the runtime uid: a debug container would check as another uid', async () => {
+    const pod = modelcarPod({ uidModelcar: null });
+    const why: ExecSkipped = { namespace: pod.metadata.namespace!, pod: pod.metadata.name, container: 'kserve-container', outcome: 'skipped', reason: 'no-shell', detail: 'no sh' };
+    const ask = vi.fn(async () => 'y');
+    // A client that fails on any use: nothing may be asked of the cluster.
+    const client = new Proxy({}, { get: () => { throw new Error('the cluster was used'); } }) as unknown as KubeClient;
+    const r = await probeViaEphemeral(client, pod, 'kserve-container', ['/mnt/models'], why, { image: 'busybox:1.36', yes: true, interactive: true, ask, timeoutMs: 1000 });
+    expect(r).toEqual([{ ...why, detail: expect.stringContaining('no container added: the pod spec sets no runAsUser for kserve-container') }]);
+    expect(ask).not.toHaveBeenCalled();
+  });
+
+  it('declined on a terminal: the pod is not changed and the skip says so', async () => {
+    const pod = modelcarPod();
+    const why: ExecSkipped = { namespace: pod.metadata.namespace!, pod: pod.metadata.name, container: 'kserve-container', outcome: 'skipped', reason: 'no-shell', detail: 'no sh' };
+    const client = new Proxy({}, { get: () => { throw new Error('the cluster was used'); } }) as unknown as KubeClient;
+    const ask = vi.fn(async () => '');
+    const r = await probeViaEphemeral(client, pod, 'kserve-container', ['/mnt/models'], why, { image: 'busybox:1.36', yes: false, interactive: true, ask, timeoutMs: 1000 });
+    expect(ask).toHaveBeenCalledWith(expect.stringMatching(/^add ephemeral container modelcar-inspect-[0-9a-f]{5} \(image busybox:1\.36\) to pod kserve-test\//));
+    expect(r).toEqual([{ ...why, detail: 'no sh; --ephemeral declined, the pod was not changed' }]);
   });
 });

@@ -188,6 +188,13 @@ function skipped(pod: Pod, container: string, reason: ExecSkipped['reason'], det
  */
 export async function probeViaEphemeral(client: KubeClient, pod: Pod, runtime: string, modelPaths: string[], why: ExecSkipped, opts: EphemeralOptions): Promise<ExecResult[]> {
   const ns = pod.metadata.namespace ?? '';
+  const rc = pod.spec.containers.find((c) => c.name === runtime);
+  if (!rc || effectiveIds(pod, rc).runAsUser === undefined) {
+    // Then the runtime's image USER sets its uid, which the API does not show: a debug container would
+    // run as another uid (busybox: root) and the kernel's /proc/<pid>/root check would not be the
+    // runtime's, so a uid mismatch would pass. Better unchecked than checked as someone else.
+    return [{ ...why, detail: `${why.detail ?? why.reason}; --ephemeral: no container added: the pod spec sets no runAsUser for ${runtime} (its image's USER decides), so a debug container could not check as the runtime's uid` }];
+  }
   let name = reusable(pod, runtime, opts.image);
   if (!name) {
     const spec = ephemeralContainerSpec(pod, runtime, modelPaths, opts.image, newEphemeralName());
