@@ -4,19 +4,38 @@
 // plugin refuses and the pod stays as it was; the support user (allowed to exec here, not to patch
 // pods/ephemeralcontainers) gets the RBAC rule; with --yes the probe runs in an ephemeral busybox
 // container that joins the runtime's pid namespace as the runtime's uid, and every in-pod check runs.
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXTS } from '../../test/lab/apiserver/kubeconfig.ts';
 import { LAB_IMAGES } from '../../test/lab/images/catalog.ts';
 import { applyRuntimeWithImage, isvcJson } from '../../test/e2e/gaps-support.ts';
 import { getJson, predictorPod, waitPodReady } from '../../test/e2e/isvc.ts';
 import { labSession, podsCanRun, type LabSession } from '../../test/e2e/lab-env.ts';
-import { inspectJson, modelcar, violationsOf, type InspectResult } from '../../test/e2e/modelcar.ts';
+import { inspectJson, modelcar, pluginBinDir, violationsOf, type InspectResult } from '../../test/e2e/modelcar.ts';
+import { KUBECTL } from '../../test/lab/testkit.ts';
 
 const enabled = podsCanRun('the inspect --ephemeral lab tests');
 const NS = 'e2e-ephemeral';
 const ISVC = 'no-shell';
 /** As in inspect-gaps: 10 s of "imports" keeps the startup race (MC304) out of a healthy pod. */
 const NO_RACE = { env: [{ name: 'SKLEARNSERVER_IMPORT_SECONDS', value: '10' }] };
+
+const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+/** `kubectl modelcar <args>` on a terminal (util-linux `script` gives it a pty), typing `input`. */
+async function onTerminal(args: string[], env: Record<string, string>, input: string) {
+  const bin = await pluginBinDir();
+  const command = [KUBECTL, 'modelcar', ...args].map((a) => `'${a}'`).join(' ');
+  const r = await execa('script', ['-qec', command, '/dev/null'], {
+    env: { NO_COLOR: '1', KUBECTL_MODELCAR_NODE: join(root, 'node_modules/.bin/node'), ...env, PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+    input,
+    reject: false,
+    timeout: 120_000,
+  });
+  return { output: String(r.stdout).replaceAll('\r\n', '\n'), exitCode: r.exitCode ?? -1 };
+}
 
 const finding = (r: InspectResult, id: string) => r.report.findings.filter((f) => f.id === id);
 const statusOf = (r: InspectResult, id: string) => finding(r, id).map((f) => f.status);
@@ -57,6 +76,14 @@ describe.skipIf(!enabled)('inspect --ephemeral (runtime without a shell, KServe 
     const after = await getJson(s.kubectl, ['pod', '-n', NS, pod]);
     expect(after.spec).toEqual(before.spec);
     expect(after.spec.ephemeralContainers).toBeUndefined();
+  }, 180_000);
+
+  it('on a terminal: asks the question, and an empty answer (the default, no) leaves the pod unchanged', async () => {
+    const r = await onTerminal(['inspect', ISVC, '-n', NS, '--ephemeral'], s.env, '\n');
+    expect(r.output).toMatch(new RegExp(`add ephemeral container modelcar-inspect-[0-9a-f]{5} \\(image busybox:1\\.36\\) to pod ${NS}/${pod}\\? it stays in the pod spec until the pod is deleted \\[y/N\\]`));
+    expect(r.output).toContain('--ephemeral declined, the pod was not changed');
+    expect(r.exitCode, r.output).toBe(4); // as without --ephemeral: the in-pod checks stay unrun (MC408)
+    expect(await ephemeralContainers()).toEqual([]);
   }, 180_000);
 
   it('support (may exec here, may not patch pods/ephemeralcontainers): the in-pod checks stay skipped, MC408 and the gap give the Role rule', async () => {

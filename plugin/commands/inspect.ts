@@ -46,7 +46,8 @@ export const processIo = (): Io => ({
   env: process.env,
   interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
   ask: async (question) => {
-    const { createInterface } = await import('node:readline/promises');
+    // Not import(): the bundled plugin has no dynamic-import callback for builtins (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+    const { createInterface } = process.getBuiltinModule('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
       return await rl.question(question);
