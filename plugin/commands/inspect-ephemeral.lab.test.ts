@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXTS } from '../../test/lab/apiserver/kubeconfig.ts';
 import { LAB_IMAGES } from '../../test/lab/images/catalog.ts';
 import { applyRuntimeWithImage, isvcJson } from '../../test/e2e/gaps-support.ts';
-import { getJson, predictorPod, waitPodReady } from '../../test/e2e/isvc.ts';
+import { containerStatus, deleteIsvcs, getJson, predictorPod, waitPodReady } from '../../test/e2e/isvc.ts';
+import { until } from '../../test/lab/until.ts';
 import { labSession, podsCanRun, type LabSession } from '../../test/e2e/lab-env.ts';
 import { inspectJson, modelcar, pluginBinDir, violationsOf, type InspectResult } from '../../test/e2e/modelcar.ts';
 import { KUBECTL } from '../../test/lab/testkit.ts';
@@ -163,4 +164,55 @@ describe.skipIf(!enabled)('inspect --ephemeral (runtime without a shell, KServe 
     expect(table.stdout).toContain(`In-pod checks of ${pod} [kserve-container] ran via ephemeral ${ec.name} (image busybox:1.36), added by --ephemeral`);
     expect((await ephemeralContainers()).map((c) => c.name)).toEqual([ec.name]);
   }, 240_000);
+
+  it('inspect --help names --ephemeral, --yes and --ephemeral-image', async () => {
+    const r = await modelcar(['inspect', '--help'], s.env);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/--ephemeral\s+When exec into the runtime cannot run the checks/);
+    expect(r.stdout).toMatch(/-y, --yes\s+With --ephemeral: add the container without asking/);
+    expect(r.stdout).toMatch(/--ephemeral-image\s+Image of the ephemeral container \(default busybox:1\.36/);
+  });
+
+  // The runtime not running: a ServingRuntime (the shipped sklearn one, shell and all) whose
+  // --model_dir names a path that does not exist, so kserve-container exits 1 on every start and sits
+  // in CrashLoopBackOff. Exec cannot reach it; the ephemeral container still sees the modelcar's link.
+  it('runtime in restart back-off: --ephemeral --yes runs the in-pod checks while kserve-container is not running', async () => {
+    const csr = await getJson(s.kubectl, ['clusterservingruntime', 'kserve-sklearnserver']);
+    const spec = structuredClone(csr.spec);
+    const rc = spec.containers.find((c: { name: string }) => c.name === 'kserve-container');
+    rc.args = rc.args.map((a: string) => (a.startsWith('--model_dir') ? '--model_dir=/mnt/nowhere' : a));
+    expect(rc.args).toContain('--model_dir=/mnt/nowhere');
+    const runtime = { apiVersion: 'serving.kserve.io/v1alpha1', kind: 'ServingRuntime', metadata: { name: 'sklearn-wrong-dir', namespace: NS }, spec };
+    expect((await s.kubectl(['apply', '-f', '-'], { input: JSON.stringify(runtime) })).stderr).toBe('');
+    const name = 'looping';
+    try {
+      const applied = await s.kubectl(['apply', '-n', NS, '-f', '-'], {
+        input: isvcJson(name, { model: { modelFormat: { name: 'sklearn' }, runtime: 'sklearn-wrong-dir', storageUri: 'oci://rhuss/kserving-example-sklearn:1.0' } }),
+      });
+      expect(applied.stderr).toBe('');
+      const looping = (await predictorPod(s.kubectl, NS, name)).metadata.name as string;
+      // In back-off after its third failure (the next start is 40 s away): not running now.
+      const before = await until('kserve-container in CrashLoopBackOff after 3 restarts', async () => {
+        const st = await containerStatus(s.kubectl, NS, looping, 'kserve-container');
+        return st?.restartCount >= 3 && st.state?.waiting?.reason === 'CrashLoopBackOff' ? st : undefined;
+      }, 180_000, 500);
+      expect(before.lastState.terminated.exitCode).toBe(1);
+
+      const r = await inspectJson(s.env, NS, name, ['--ephemeral', '--yes']);
+      const after = await containerStatus(s.kubectl, NS, looping, 'kserve-container');
+      // Still the same back-off: kserve-container did not run during the inspect.
+      expect(after.restartCount).toBe(before.restartCount);
+      expect(after.state.waiting?.reason).toBe('CrashLoopBackOff');
+
+      const ecs = ((await getJson(s.kubectl, ['pod', '-n', NS, looping])).spec.ephemeralContainers ?? []) as Array<Record<string, any>>;
+      expect(ecs).toHaveLength(1);
+      expect(ecs[0]).toMatchObject({ targetContainerName: 'kserve-container', image: 'busybox:1.36' });
+      for (const id of ['MC401', 'MC403', 'MC404', 'MC405']) expect(statusOf(r, id), id).toEqual(['pass']);
+      expect(finding(r, 'MC408')[0]).toMatchObject({ status: 'pass', evidence: expect.objectContaining({ via: `ephemeral ${ecs[0]!.name}` }) });
+      // The crash itself is still reported.
+      expect(r.exitCode, r.stderr).toBe(1);
+    } finally {
+      await deleteIsvcs(s.kubectl, NS, [name]);
+    }
+  }, 300_000);
 });
