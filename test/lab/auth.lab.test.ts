@@ -13,9 +13,9 @@ const canI = async (context: string, ...args: string[]) => {
 
 describe('kubectl auth can-i', () => {
   it('answers create pods/exec per user: admin yes, support no, sso yes', async () => {
-    expect(await canI('lab-admin', 'create', 'pods/exec', '-n', 'kserve-test')).toBe('yes:0');
-    expect(await canI('lab-support', 'create', 'pods/exec', '-n', 'kserve-test')).toBe('no:1');
-    expect(await canI('lab-sso', 'create', 'pods/exec', '-n', 'kserve-test')).toBe('yes:0');
+    expect(await canI('lab-admin', 'create', 'pods', '--subresource=exec', '-n', 'kserve-test')).toBe('yes:0');
+    expect(await canI('lab-support', 'create', 'pods', '--subresource=exec', '-n', 'kserve-test')).toBe('no:1');
+    expect(await canI('lab-sso', 'create', 'pods', '--subresource=exec', '-n', 'kserve-test')).toBe('yes:0');
   });
 
   it('lets support read everything, logs included, and change nothing', async () => {
@@ -118,8 +118,8 @@ describe('the SSO user (exec credential plugin)', () => {
 
 describe('impersonation', () => {
   it('lets admin act as support and as a group', async () => {
-    expect(await canI('lab-admin', 'create', 'pods/exec', '-n', 'kserve', '--as', 'support')).toBe('no:1');
-    expect(await canI('lab-admin', 'create', 'pods/exec', '-n', 'kserve', '--as', 'alice', '--as-group', 'sso:engineers')).toBe('yes:0');
+    expect(await canI('lab-admin', 'create', 'pods', '--subresource=exec', '-n', 'kserve', '--as', 'support')).toBe('no:1');
+    expect(await canI('lab-admin', 'create', 'pods', '--subresource=exec', '-n', 'kserve', '--as', 'alice', '--as-group', 'sso:engineers')).toBe('yes:0');
     const whoami = await kubectl(['auth', 'whoami', '--as', 'alice', '--as-group', 'devs', '-o', 'jsonpath={.status.userInfo.username} {.status.userInfo.groups}']);
     expect(whoami.stdout).toBe('alice ["devs","system:authenticated"]');
   });
