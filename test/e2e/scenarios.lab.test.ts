@@ -116,10 +116,14 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
     const restore = await editStorageInitializer(s.kubectl, without('uidModelcar'));
     try {
       const pod = await applySeedSibling('uid-looping', SEED_URI);
-      const runtime = await until('kserve-container failed twice', async () => {
+      // In back-off after a run that began once the modelcar was up (so its link was in place): the
+      // kubelet's next back-off is 20 s at least, time enough for inspect to find it not running.
+      const runtime = await until('kserve-container in back-off after a run that began after modelcar', async () => {
         const st = await containerStatus(s.kubectl, NS, pod, 'kserve-container');
-        return st?.restartCount >= 2 && st.lastState?.terminated ? st : undefined;
-      }, 120_000, 500);
+        const modelcarSince = (await containerStatus(s.kubectl, NS, pod, 'modelcar'))?.state?.running?.startedAt;
+        const last = st?.lastState?.terminated;
+        return st?.state?.waiting && last && modelcarSince && Date.parse(last.startedAt) > Date.parse(modelcarSince) ? st : undefined;
+      }, 120_000, 250);
       expect(runtime.lastState.terminated.exitCode).toBe(1);
       const r = await inspectJson(s.env, NS, 'uid-looping');
       const mc304 = r.report.findings.find((f) => f.id === 'MC304');
