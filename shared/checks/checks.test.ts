@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { runChecks } from './index.ts';
 import { buildReport } from '../report.ts';
-import { goDurationSeconds } from './runtime.ts';
+import { goDurationSeconds, LINK_SETTLED_MS } from './runtime.ts';
 import type { CheckResult } from '../report.ts';
 import type { CheckId } from '../catalogue.ts';
 import type { Snapshot } from '../snapshot.ts';
@@ -290,13 +290,31 @@ describe('MC3xx', () => {
     const s = healthySnapshot();
     const statuses = s.pods[0]!.status!.containerStatuses!;
     const modelcarStart = (statuses.find((c) => c.name === 'modelcar')!.state as { running: { startedAt: string } }).running.startedAt;
-    const afterModelcar = new Date(Date.parse(modelcarStart) + 20_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const afterModelcar = new Date(Date.parse(modelcarStart) + LINK_SETTLED_MS).toISOString().replace(/\.\d+Z$/, 'Z');
     Object.assign(statuses[0]!, { restartCount: 3, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: afterModelcar, finishedAt: afterModelcar } } });
     s.logs.push({ namespace: NS, pod: s.pods[0]!.metadata.name, container: 'kserve-container', previous: true, text: 'Exception: Cannot recognize storage type for /mnt/models\n' });
     const f = one(s, 'MC304');
     expect(f.status).toBe('fail');
     expect(f.message).toContain('this is not a startup race');
     expect(f.evidence).toMatchObject({ hintKey: 'persistent', runtimeStartedAt: afterModelcar, modelcarStartedAt: modelcarStart });
+  });
+
+  it('MC304 still warns when the failed run began only seconds after modelcar: a slow link is a race', () => {
+    const s = healthySnapshot();
+    const statuses = s.pods[0]!.status!.containerStatuses!;
+    const modelcarStart = (statuses.find((c) => c.name === 'modelcar')!.state as { running: { startedAt: string } }).running.startedAt;
+    const soonAfter = new Date(Date.parse(modelcarStart) + 2_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    Object.assign(statuses[0]!, { restartCount: 2, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: soonAfter, finishedAt: soonAfter } } });
+    s.logs.push({ namespace: NS, pod: s.pods[0]!.metadata.name, container: 'kserve-container', previous: true, text: 'Exception: Cannot recognize storage type for /mnt/models\n' });
+    expect(one(s, 'MC304').status).toBe('warn');
+  });
+
+  it('MC302 fails while modelcar-init runs again after a NOK run', () => {
+    const s = healthySnapshot();
+    const init = s.pods[0]!.status!.initContainerStatuses!.find((c) => c.name === 'modelcar-init')!;
+    Object.assign(init, { ready: false, restartCount: 1, state: { running: { startedAt: ago(5) } }, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: ago(20), finishedAt: ago(19) } } });
+    s.logs.push({ namespace: NS, pod: s.pods[0]!.metadata.name, container: 'modelcar-init', previous: true, text: 'NOK ... Prefetched but modelcar is invalid (/models does not exist or is empty)\n' });
+    expect(one(s, 'MC302')).toMatchObject({ status: 'fail', evidence: { hintKey: 'nok' } });
   });
 
   it('parses Go durations as the kubelet prints them', () => {

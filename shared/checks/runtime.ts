@@ -88,13 +88,14 @@ function mc302(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
       const ok = findLogLine(ctx, pod, c.name, /^OK /);
       return result('MC302', 'pass', podRef(pod), `${c.name} completed${ok ? `: ${ok.line}` : ''}`, ev, c.name);
     }
-    if (s.state?.running) return result('MC302', 'pass', podRef(pod), `${c.name} is running`, ev, c.name);
+    // A run that failed before counts while the next one runs: the same check of the same image ends the same way.
+    const failedRun = [s.state?.terminated, s.lastState?.terminated].find((x) => x && x.exitCode !== 0);
+    if (s.state?.running && !failedRun) return result('MC302', 'pass', podRef(pod), `${c.name} is running`, ev, c.name);
     const pull = pullFailure(ctx, pod, c.name, s, c.image ?? '');
     if (pull) {
       const auth = pull['hintKey'] === 'pullSecret';
       return result('MC302', 'fail', podRef(pod), `${c.name} cannot pull ${c.image}: ${auth ? `the registry refused the credentials; the pod has no imagePullSecret for ${pull['registry']}` : stateText(s)}; the pod stays Pending and the InferenceService shows no reason`, { ...ev, ...pull }, c.name);
     }
-    const failedRun = [s.state?.terminated, s.lastState?.terminated].find((x) => x && x.exitCode !== 0);
     const nok = findLogLine(ctx, pod, c.name, /^NOK /) ?? (failedRun?.message?.includes('NOK') ? { line: failedRun.message.trim(), log: 'status.initContainerStatuses[].lastState.terminated.message' } : null);
     if (nok) return result('MC302', 'fail', podRef(pod), `${c.name} found no model: ${nok.line}`, { ...ev, hintKey: 'nok', logLine: nok.line, log: nok.log }, c.name);
     const noShellText = [s.state?.waiting?.message, failedRun?.message, failedRun?.reason].find((m) => m && /executable file not found|no such file or directory|exec: "sh"|StartError|ContainerCannotRun/i.test(m));
@@ -149,6 +150,9 @@ function mc303(ctx: Context, t: TargetView, pod: Pod): CheckResult {
 // for /mnt/models" when the path does not exist (it tries os.path.exists before anything else).
 const MODEL_MISSING = /No such file or directory|does not exist|not found|FileNotFoundError|no model|Cannot recognize storage type/i;
 
+/** How long after the modelcar starts its link is surely there (it is made in milliseconds). */
+export const LINK_SETTLED_MS = 30_000;
+
 function mc304(ctx: Context, t: TargetView, pod: Pod): CheckResult {
   const runtime = mainRuntimeContainer(pod.spec);
   const mc = modelcarContainers(pod.spec)[0];
@@ -163,11 +167,12 @@ function mc304(ctx: Context, t: TargetView, pod: Pod): CheckResult {
   const mcStart = containerStatus(pod, mc.container.name)?.state?.running?.startedAt;
   // Strictly before: timestamps have second granularity, and an exit in the same second proves nothing.
   const beforeModelcar = lastEnd && mcStart && Date.parse(lastEnd) < Date.parse(mcStart);
-  // modelcar links the model with its first instruction, so a runtime run that began (a full second)
-  // after the running modelcar began found the link in place: missing the model then is no race and
-  // a restart will not cure it (the link is unreadable or dangling: MC205/MC405, MC201, MC404).
+  // KServe's modelcar links the model with its first instruction, so a runtime run that began well after
+  // the running modelcar began found the link in place: missing the model then is no race and a restart
+  // will not cure it (the link is unreadable or dangling: MC205/MC405, MC201, MC404). The margin leaves
+  // room for a modelcar slow to get there (a loaded node, an image whose shell is slow to start).
   const lastStart = rs.lastState?.terminated?.startedAt;
-  if (line && lastStart && mcStart && Date.parse(lastStart) > Date.parse(mcStart)) {
+  if (line && lastStart && mcStart && Date.parse(lastStart) >= Date.parse(mcStart) + LINK_SETTLED_MS) {
     return result('MC304', 'fail', podRef(pod), `${runtime.name} restarted ${rs.restartCount}x and its last run, started at ${lastStart} after ${mc.container.name} (running since ${mcStart}) had linked ${modelPath}, still could not use the model: "${line.trim()}"; this is not a startup race`, {
       ...ev, hintKey: 'persistent', logLine: line.trim(), runtimeStartedAt: lastStart, modelcarStartedAt: mcStart, modelPath, log: `kubectl logs ${pod.metadata.name} -c ${runtime.name} --previous`,
     }, runtime.name);

@@ -16,6 +16,7 @@ import { HUNGRY_MODELCAR_RUN, SLOW_LINK_RUN, buildModelImage } from './model-ima
 import { inspectJson, pluginBinDir, violationsOf, type InspectResult } from './modelcar.ts';
 import { alive, mountsUnder, processesNaming, runcContainersUnder, startOwnLab, type OwnLab } from './own-lab.ts';
 import { ENABLE_MODELCARS_SCRIPT, SEED_NAMESPACE, seedSibling } from './seed.ts';
+import { LINK_SETTLED_MS } from '../../shared/checks/runtime.ts';
 
 const enabled = podsCanRun('the scenario lab tests');
 const NS = 'e2e-scenarios';
@@ -116,14 +117,14 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
     const restore = await editStorageInitializer(s.kubectl, without('uidModelcar'));
     try {
       const pod = await applySeedSibling('uid-looping', SEED_URI);
-      // In back-off after a run that began once the modelcar was up (so its link was in place): the
-      // kubelet's next back-off is 20 s at least, time enough for inspect to find it not running.
+      // In back-off after a run that began well after the modelcar was up (its link surely in place,
+      // LINK_SETTLED_MS): the kubelet's back-off is 20 s or more by then, time enough for inspect.
       const runtime = await until('kserve-container in back-off after a run that began after modelcar', async () => {
         const st = await containerStatus(s.kubectl, NS, pod, 'kserve-container');
         const modelcarSince = (await containerStatus(s.kubectl, NS, pod, 'modelcar'))?.state?.running?.startedAt;
         const last = st?.lastState?.terminated;
-        return st?.state?.waiting && last && modelcarSince && Date.parse(last.startedAt) > Date.parse(modelcarSince) ? st : undefined;
-      }, 120_000, 250);
+        return st?.state?.waiting && last && modelcarSince && Date.parse(last.startedAt) >= Date.parse(modelcarSince) + LINK_SETTLED_MS ? st : undefined;
+      }, 180_000, 250);
       expect(runtime.lastState.terminated.exitCode).toBe(1);
       const r = await inspectJson(s.env, NS, 'uid-looping');
       const mc304 = r.report.findings.find((f) => f.id === 'MC304');
@@ -137,7 +138,7 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       await deleteIsvcs(s.kubectl, NS, ['uid-looping']);
       await restore();
     }
-  }, 240_000);
+  }, 300_000);
 
   // Knative mode where the table says Standard, for this row and image-missing, modelcar-oomkilled,
   // startup-race and modelcars-disabled: what they look at (modelcar-init, modelcar, the runtime's restarts,
