@@ -317,6 +317,22 @@ describe('MC3xx', () => {
     expect(one(s, 'MC302')).toMatchObject({ status: 'fail', evidence: { hintKey: 'nok' } });
   });
 
+  it('MC401 fails on a missing model path when modelcar has run a while, and skips when it started just now or not at all', () => {
+    const missing = (edit: (s: Snapshot) => void) => {
+      const s = healthySnapshot();
+      s.execs[0] = { ...probe(s), lstatType: 'missing', readlink: null, targetPid: null, targetProcess: null };
+      edit(s);
+      return one(s, 'MC401');
+    };
+    expect(missing(() => undefined).status).toBe('fail');
+    const modelcarStatus = (s: Snapshot) => s.pods[0]!.status!.containerStatuses!.find((c) => c.name === 'modelcar')!;
+    const young = missing((s) => Object.assign(modelcarStatus(s), { state: { running: { startedAt: ago(1) } } }));
+    expect(young.status).toBe('skip');
+    expect(young.evidence['reason']).toMatch(/modelcar started \d+s before the probe and may not have linked yet/);
+    const creating = missing((s) => Object.assign(modelcarStatus(s), { ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } } }));
+    expect(creating).toMatchObject({ status: 'skip', evidence: { reason: 'modelcar has not started yet (ContainerCreating): MC301' } });
+  });
+
   it('parses Go durations as the kubelet prints them', () => {
     expect(goDurationSeconds('1.234s')).toBeCloseTo(1.234);
     expect(goDurationSeconds('2m3.5s')).toBeCloseTo(123.5);

@@ -3,7 +3,7 @@
 import type { CheckResult } from '../report.ts';
 import type { ExecProbe, ExecResult, ExecSkipped, Pod } from '../snapshot.ts';
 import { DEFAULT_MODEL_PATH, modelcarContainers, runtimeContainers, type ModelcarContainer } from '../kserve/pod.ts';
-import { patchEvidence, podRef, result, skip, type Context, type TargetView } from './context.ts';
+import { containerStatus, patchEvidence, podRef, result, skip, type Context, type TargetView } from './context.ts';
 
 /** The probe of `container` in `pod` for `modelPath` (any path when null). */
 export function exec(ctx: Context, pod: Pod, container: string, modelPath: string | null): ExecResult | undefined {
@@ -33,13 +33,35 @@ export function probedIds(p: ExecResult | undefined): { runtime: { uid: number; 
 
 const IN_POD = ['MC401', 'MC402', 'MC403', 'MC404', 'MC405', 'MC406', 'MC407'] as const;
 
-function judgeProbe(pod: Pod, container: string, mc: ModelcarContainer, p: ExecProbe, hintVars: Record<string, unknown>): CheckResult[] {
+/** How long after its start a modelcar may still be on its way to the link (second-granularity
+ *  timestamps, a loaded node): a missing path that young is no finding yet. */
+const LINK_GRACE_MS = 5_000;
+
+/** Why a missing model path says nothing yet: the modelcar never ran, or started just now. */
+function modelcarNotThereYet(pod: Pod, mc: ModelcarContainer, now: number): string | null {
+  const s = containerStatus(pod, mc.container.name);
+  if (!s) return `${mc.container.name} has no status yet`;
+  const since = s.state?.running?.startedAt;
+  if (since) {
+    const age = now - Date.parse(since);
+    return age < LINK_GRACE_MS && s.restartCount === 0 ? `${mc.container.name} started ${Math.max(0, Math.round(age / 1000))}s before the probe and may not have linked yet: inspect again` : null;
+  }
+  const neverRan = s.restartCount === 0 && !s.lastState?.terminated && !s.state?.terminated;
+  return neverRan ? `${mc.container.name} has not started yet (${s.state?.waiting?.reason ?? 'waiting'}): MC301` : null;
+}
+
+function judgeProbe(pod: Pod, container: string, mc: ModelcarContainer, p: ExecProbe, hintVars: Record<string, unknown>, now: number): CheckResult[] {
   const object = podRef(pod);
   const base = { namespace: pod.metadata.namespace, pod: pod.metadata.name, container, modelcarContainer: mc.container.name, modelPath: p.modelPath, modelDir: p.modelPath.replace(/\/[^/]*$/, '') || '/', tool: p.tool, ...hintVars };
   const r = (id: (typeof IN_POD)[number], status: 'pass' | 'fail' | 'warn', message: string, ev: Record<string, unknown> = {}) => result(id, status, object, message, { ...base, ...ev }, container);
   const s = (id: (typeof IN_POD)[number], reason: string) => skip(id, object, reason, base, container);
   const out: CheckResult[] = [];
   const exists = p.lstatType !== 'missing';
+  const notYet = exists ? null : modelcarNotThereYet(pod, mc, now);
+  if (notYet) {
+    for (const id of IN_POD) out.push(s(id, notYet));
+    return out;
+  }
   out.push(exists ? r('MC401', 'pass', `${p.modelPath} exists (${p.lstatType})`, { lstatType: p.lstatType }) : r('MC401', 'fail', `${p.modelPath} does not exist in ${container}`, { lstatType: p.lstatType }));
   if (!exists) {
     for (const id of IN_POD.slice(1)) out.push(s(id, `${p.modelPath} does not exist (MC401)`));
@@ -112,7 +134,7 @@ function checkPod(ctx: Context, t: TargetView, pod: Pod): CheckResult[] {
       const ev = { namespace: pod.metadata.namespace, pod: pod.metadata.name, container: runtime.name, isvc: t.ref.name, modelPath: mc.modelPath };
       const probe = exec(ctx, pod, runtime.name, mc.modelPath);
       if (probe?.outcome === 'probed') {
-        out.push(...judgeProbe(pod, runtime.name, mc, probe, { isvc: t.ref.name, ...patchEvidence(ctx, { uidModelcar: probedIds(probe)?.runtime.uid ?? probe.self.ids?.uids[1] }) }));
+        out.push(...judgeProbe(pod, runtime.name, mc, probe, { isvc: t.ref.name, ...patchEvidence(ctx, { uidModelcar: probedIds(probe)?.runtime.uid ?? probe.self.ids?.uids[1] }) }, ctx.now));
         const how = probe.via
           ? `probed ${runtime.name} through ephemeral container ${probe.via.ephemeral} (image ${probe.via.image}, ${probe.tool})`
           : probe.tool === 'sh' ? `probed ${runtime.name} with sh` : `probed ${runtime.name} without a shell (${probe.tool} run directly)`;

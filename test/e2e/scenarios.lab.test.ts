@@ -179,6 +179,8 @@ describe.skipIf(!enabled)('docs/scenarios.md, for real, through the real kubectl
       const secondEvents = await until('modelcar Pulling in the second pod', async () => pulling(await eventsOf(s.kubectl, NS, second)), 90_000, 500);
       expect(secondEvents).not.toContain(`Container image "${image}" already present on machine`);
       expect(secondEvents).toMatch(new RegExp(`Pulled\\|spec\\.(initContainers\\{modelcar-init\\}|containers\\{modelcar\\})\\|Successfully pulled image "${image.replace(/[.:]/g, '\\$&')}" in `));
+      // The row is about the running pod: inspected once it is Ready, not while the modelcar is still pulled.
+      await waitPodReady(s.kubectl, NS, second, 120);
       await inspectHolds('latest-tag', 'latest-tag');
     } finally {
       await deleteIsvcs(s.kubectl, NS, ['latest-tag']);
