@@ -352,14 +352,29 @@ export class KubeClient {
     }
   }
 
-  private async send(url: string, accept: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-    const opts: https.RequestOptions = { method: 'GET', headers: {} };
+  /** Sends one PATCH (no retries: it writes); resolves with the parsed 2xx answer, throws classified errors otherwise. */
+  async patch<T>(req: ApiRequest, body: string, contentType: string): Promise<T> {
+    const url = this.conn.server + (req.rawPath ?? apiPath(req));
+    let res: { status: number; body: string };
+    try {
+      res = await this.send(url, 'application/json', { method: 'PATCH', body, contentType });
+    } catch (err) {
+      if (err instanceof UnauthorizedError) throw err;
+      throw classifyNetworkError(this.conn, err as NodeJS.ErrnoException);
+    }
+    if (res.status >= 200 && res.status < 300) return JSON.parse(res.body) as T;
+    throw classifyHttpError(this.conn, req, res.status, res.body);
+  }
+
+  private async send(url: string, accept: string, write?: { method: 'PATCH'; body: string; contentType: string }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+    const method = write?.method ?? 'GET';
+    const opts: https.RequestOptions = { method, headers: {} };
     try {
       await this.kubeConfig.applyToHTTPSOptions(opts);
     } catch (err) {
       throw classifyCredentialError(this.conn, err as NodeJS.ErrnoException);
     }
-    opts.headers = { ...(opts.headers as Record<string, string>), Accept: accept, 'User-Agent': 'kubectl-modelcar' };
+    opts.headers = { ...(opts.headers as Record<string, string>), Accept: accept, 'User-Agent': 'kubectl-modelcar', ...(write ? { 'Content-Type': write.contentType } : {}) };
     // client-node's agent opens a new TLS connection per request; one keep-alive agent per run saves
     // a handshake on every call after the first (not with a proxy, whose agent must stay).
     if (!this.conn.cluster['proxy-url']) opts.agent = this.agent ??= keepAliveAgent(url, opts);
@@ -367,7 +382,7 @@ export class KubeClient {
     const started = performance.now();
     this.requests++;
     if (this.log.verbosity >= 7) {
-      this.log.write(`I${stamp()} GET ${url}`);
+      this.log.write(`I${stamp()} ${method} ${url}`);
       for (const [k, v] of Object.entries(opts.headers ?? {})) this.log.write(`I${stamp()}     ${k}: ${redact(`${k}: ${String(v)}`).slice(k.length + 2)}`);
     }
     return await new Promise((resolve, reject) => {
@@ -379,7 +394,7 @@ export class KubeClient {
           clearTimeout(timer);
           const body = Buffer.concat(chunks).toString('utf8');
           const ms = Math.round(performance.now() - started);
-          if (this.log.verbosity >= 6) this.log.write(`I${stamp()} GET ${url} ${res.statusCode} ${res.statusMessage ?? ''} in ${ms} milliseconds`);
+          if (this.log.verbosity >= 6) this.log.write(`I${stamp()} ${method} ${url} ${res.statusCode} ${res.statusMessage ?? ''} in ${ms} milliseconds`);
           if (this.log.verbosity >= 8) this.log.write(`I${stamp()} Response Body: ${redact(body.length > 10240 ? `${body.slice(0, 10240)} [truncated ${body.length - 10240} chars]` : body)}`);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         });
@@ -390,10 +405,10 @@ export class KubeClient {
           : undefined;
       req.on('error', (err) => {
         clearTimeout(timer);
-        if (this.log.verbosity >= 6) this.log.write(`I${stamp()} GET ${url} failed in ${Math.round(performance.now() - started)} milliseconds: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        if (this.log.verbosity >= 6) this.log.write(`I${stamp()} ${method} ${url} failed in ${Math.round(performance.now() - started)} milliseconds: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
         reject(err);
       });
-      req.end();
+      req.end(write?.body);
     });
   }
 

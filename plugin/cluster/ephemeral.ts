@@ -6,12 +6,10 @@
 // The container is built to see what the runtime sees: the runtime's pid namespace
 // (targetContainerName), its uid/gid from the spec (so the kernel's /proc/<pid>/root check is the
 // runtime's), and its mounts of the model's volume (so the model path exists as in the runtime).
-import http from 'node:http';
-import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { modelcarContainers } from '../../shared/kserve/pod.ts';
 import type { Container, ExecResult, ExecSkipped, Pod, VolumeMount } from '../../shared/snapshot.ts';
-import { classifyCredentialError, classifyHttpError, classifyNetworkError, type ApiRequest, type KubeClient } from './client.ts';
+import type { ApiRequest, KubeClient } from './client.ts';
 import { ConnectionError, ForbiddenError, UnauthorizedError, UsageError, rbacRule } from './errors.ts';
 import { execInContainer, isModelcarContainer } from './exec.ts';
 import { probeModelPath } from './probe.ts';
@@ -113,34 +111,8 @@ const ACCESS = (namespace: string, pod: string): ApiRequest => ({ verb: 'patch',
 /** PATCH pods/<pod>/ephemeralcontainers (strategic merge, the full list, as kubectl debug sends). */
 export async function patchEphemeralContainers(client: KubeClient, pod: Pod, containers: Container[]): Promise<Pod> {
   const ns = pod.metadata.namespace ?? '';
-  const access = ACCESS(ns, pod.metadata.name);
-  const url = `${client.conn.server}/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod.metadata.name)}/ephemeralcontainers`;
-  const body = JSON.stringify({ spec: { ephemeralContainers: containers } });
-  const opts: https.RequestOptions = { method: 'PATCH', headers: {} };
-  try {
-    await client.kubeConfig.applyToHTTPSOptions(opts);
-  } catch (err) {
-    throw classifyCredentialError(client.conn, err as NodeJS.ErrnoException);
-  }
-  opts.headers = { ...(opts.headers as Record<string, string>), Accept: 'application/json', 'Content-Type': 'application/strategic-merge-patch+json', 'User-Agent': 'kubectl-modelcar' };
-  if (client.log.verbosity >= 6) client.log.write(`I${new Date().toISOString().slice(11, 23)} PATCH ${url}`);
-  client.requests++;
-  const mod = url.startsWith('https:') ? https : http;
-  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = mod.request(url, opts, (r) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('error', reject);
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    if (client.conn.requestTimeoutMs > 0) req.setTimeout(client.conn.requestTimeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
-    req.end(body);
-  }).catch((err: unknown) => {
-    throw classifyNetworkError(client.conn, err as NodeJS.ErrnoException);
-  });
-  if (res.status >= 200 && res.status < 300) return JSON.parse(res.body) as Pod;
-  throw classifyHttpError(client.conn, access, res.status, res.body);
+  const rawPath = `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod.metadata.name)}/ephemeralcontainers`;
+  return client.patch<Pod>({ ...ACCESS(ns, pod.metadata.name), rawPath }, JSON.stringify({ spec: { ephemeralContainers: containers } }), 'application/strategic-merge-patch+json');
 }
 
 interface EphemeralStatus {
